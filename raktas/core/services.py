@@ -1,0 +1,44 @@
+"""Small helpers the services of every app share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from raktas.core.exceptions import ValidationFailed
+
+
+def first_error(exc: ValidationError) -> ValidationFailed:
+    """Turn Django's ValidationError into ours, naming the first field at fault."""
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.error_dict.items()))
+        message = "; ".join(m for e in errors for m in e.messages)
+        name = None if field == "__all__" else field
+        return ValidationFailed(f"{name}: {message}" if name else message, field=name)
+    return ValidationFailed("; ".join(exc.messages))
+
+
+def assign(obj: models.Model, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
+    """Set the allowed fields present in ``data``; refuse any other key. Returns the names set."""
+    allowed = set(allowed)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationFailed(f"{unknown[0]}: this field cannot be set here", field=unknown[0])
+    for name, value in data.items():
+        field = obj._meta.get_field(name)
+        if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model):
+            setattr(obj, field.attname, value)
+        else:
+            setattr(obj, name, value)
+    return list(data)
+
+
+def validate(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
+    """Run model validation and raise ValidationFailed naming the field."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_constraints=True)
+    except ValidationError as exc:
+        raise first_error(exc) from None

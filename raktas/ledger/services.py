@@ -1,0 +1,271 @@
+"""Every change to the ledger: invoices, payments, allocations and credit notes.
+
+Invariants kept here (and checked by property tests):
+* a client's balance = invoices − payments − credit notes (gross);
+* an invoice's ``open_amount`` = gross − its allocations − its credit notes, never < 0;
+* a payment's ``allocated_amount`` = the sum of its allocations, never > its amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from raktas.audit.services import record, snapshot
+from raktas.clients.models import Client
+from raktas.core.exceptions import Conflict, ValidationFailed
+from raktas.core.models import Sequence as NumberSequence
+from raktas.core.money import ZERO, q2
+from raktas.ledger.models import Allocation, CreditNote, CreditReason, Invoice, InvoiceLine, Payment
+from raktas.orders.models import Order, OrderStatus
+from raktas.org.access import Action, require
+from raktas.org.models import User
+
+HUNDRED = Decimal(100)
+PAYMENT_FIELDS = ("client", "received_on", "amount", "currency", "reference", "allocated_amount")
+
+
+def next_invoice_number() -> str:
+    return f"{settings.INVOICE_NUMBER_PREFIX}{NumberSequence.next_number('invoice'):08d}"
+
+
+def next_credit_note_number() -> str:
+    return f"{settings.CREDIT_NOTE_NUMBER_PREFIX}{NumberSequence.next_number('credit_note'):08d}"
+
+
+@transaction.atomic
+def invoice_from_order(*, by: User, order: Order, issue_date: dt.date | None = None) -> Invoice:
+    """Issue the invoice of a shipped order and mark the order invoiced.
+
+    The order row is locked first, so two clicks on "invoice" make one invoice.
+    """
+    from raktas.orders.selectors import require_on_order
+    from raktas.orders.services import _move
+
+    require_on_order(by, order, Action.ORDER_INVOICE)
+    order = Order.objects.select_for_update().select_related("client").get(pk=order.pk)
+    if order.status != OrderStatus.SHIPPED:
+        order.move_to(OrderStatus.INVOICED)  # raises IllegalTransition with the reason
+    issue_date = issue_date or timezone.localdate()
+    client = order.client
+    invoice = Invoice.objects.create(
+        number=next_invoice_number(),
+        client=client,
+        order=order,
+        issue_date=issue_date,
+        due_date=issue_date + dt.timedelta(days=client.payment_terms_days),
+        currency=order.currency,
+        net_total=order.net_total,
+        vat_total=order.vat_total,
+        gross_total=order.gross_total,
+        cost_total=order.cost_total,
+        open_amount=order.gross_total,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            line_no=line.line_no,
+            product_id=line.product_id,
+            description=f"{line.product.sku} {line.product.name}"[:255],
+            quantity=line.quantity,
+            unit_price=line.list_price * (HUNDRED - line.discount_pct) / HUNDRED,
+            net=line.net,
+            vat_rate=line.vat_rate,
+            vat=line.vat,
+            gross=line.gross,
+            cost=q2(line.unit_cost * line.quantity),
+        )
+        for line in order.lines.select_related("product")
+    )
+    record(
+        actor=by,
+        action="create",
+        obj=invoice,
+        after=snapshot(
+            invoice, ("number", "client", "order", "issue_date", "due_date", "gross_total")
+        ),
+    )
+    _move(order, by, OrderStatus.INVOICED)
+    return invoice
+
+
+def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
+    if not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
+    if amount <= 0:
+        raise ValidationFailed(f"{field}: must be greater than zero", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(f"{field}: at most two decimal places", field=field)
+    return amount
+
+
+def _allocate(payment: Payment, invoice: Invoice, amount: Decimal) -> Allocation:
+    """Apply ``amount`` of a locked payment to a locked invoice."""
+    if invoice.client_id != payment.client_id:
+        raise ValidationFailed("invoice: belongs to another client", field="invoice")
+    if amount > invoice.open_amount:
+        raise Conflict(
+            f"amount: {amount} is more than the {invoice.number} open amount {invoice.open_amount}",
+            code="over_allocation",
+            field="amount",
+        )
+    if amount > payment.amount - payment.allocated_amount:
+        raise Conflict(
+            f"amount: {amount} is more than the payment's unallocated {payment.unallocated}",
+            code="over_allocation",
+            field="amount",
+        )
+    allocation, created = Allocation.objects.get_or_create(
+        payment=payment, invoice=invoice, defaults={"amount": amount}
+    )
+    if not created:
+        Allocation.objects.filter(pk=allocation.pk).update(amount=F("amount") + amount)
+    invoice.open_amount -= amount
+    invoice.save(update_fields=["open_amount"])
+    payment.allocated_amount += amount
+    payment.save(update_fields=["allocated_amount"])
+    return allocation
+
+
+def _allocate_oldest_first(payment: Payment) -> list[Allocation]:
+    made = []
+    invoices = (
+        Invoice.objects.select_for_update()
+        .filter(client_id=payment.client_id, open_amount__gt=0)
+        .order_by("due_date", "issue_date", "id")
+    )
+    for invoice in invoices:
+        left = payment.amount - payment.allocated_amount
+        if left <= 0:
+            break
+        made.append(_allocate(payment, invoice, min(left, invoice.open_amount)))
+    return made
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    by: User,
+    client: Client,
+    amount: Decimal,
+    received_on: dt.date,
+    reference: str = "",
+    currency: str | None = None,
+    allocate: str | Sequence[tuple[Invoice, Decimal]] = "oldest",
+    external_id: str | None = None,
+) -> Payment:
+    """Record a payment and allocate it: ``"oldest"`` first, ``"none"``, or explicit pairs."""
+    require(by, Action.LEDGER_WRITE)
+    amount = _check_amount(amount)
+    currency = currency or client.currency
+    if currency != client.currency:
+        raise ValidationFailed(
+            f"currency: the client settles in {client.currency}, not {currency}", field="currency"
+        )
+    Client.objects.select_for_update().filter(pk=client.pk).first()  # serialise per client
+    payment = Payment.objects.create(
+        client=client,
+        amount=amount,
+        received_on=received_on,
+        reference=reference[:140],
+        currency=currency,
+        recorded_by=by,
+        external_id=external_id or None,
+    )
+    record(actor=by, action="create", obj=payment, after=snapshot(payment, PAYMENT_FIELDS))
+    payment_allocate(by=by, payment=payment, allocate=allocate)
+    return payment
+
+
+@transaction.atomic
+def payment_allocate(
+    *, by: User, payment: Payment, allocate: str | Sequence[tuple[Invoice, Decimal]] = "oldest"
+) -> list[Allocation]:
+    """Allocate the unallocated part of a payment to invoices of the same client."""
+    require(by, Action.LEDGER_WRITE)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if allocate == "none":
+        return []
+    if allocate == "oldest":
+        made = _allocate_oldest_first(payment)
+    elif isinstance(allocate, str):
+        raise ValidationFailed(
+            "allocate: use 'oldest', 'none' or a list of invoices", field="allocate"
+        )
+    else:
+        made = []
+        for invoice, amount in allocate:
+            locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+            made.append(_allocate(payment, locked, _check_amount(amount)))
+    for allocation in made:
+        record(
+            actor=by,
+            action="allocate",
+            obj=payment,
+            after={"invoice": allocation.invoice_id, "amount": str(allocation.amount)},
+        )
+    return made
+
+
+@transaction.atomic
+def credit_note_create(
+    *,
+    by: User,
+    client: Client,
+    net: Decimal,
+    vat_rate: Decimal,
+    reason: str,
+    issue_date: dt.date,
+    invoice: Invoice | None = None,
+    note: str = "",
+    cost: Decimal = ZERO,
+    external_id: str | None = None,
+) -> CreditNote:
+    """Issue a credit note. Against an invoice it may not exceed that invoice's open amount."""
+    require(by, Action.LEDGER_WRITE)
+    if reason not in CreditReason.values:
+        raise ValidationFailed(
+            f"reason: must be one of {', '.join(CreditReason.values)}", field="reason"
+        )
+    net = _check_amount(net, "net")
+    vat = q2(net * Decimal(vat_rate) / HUNDRED)
+    gross = net + vat
+    if invoice is not None:
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.client_id != client.pk:
+            raise ValidationFailed("invoice: belongs to another client", field="invoice")
+        if gross > invoice.open_amount:
+            raise Conflict(
+                f"net: the credit {gross} is more than {invoice.number}'s open amount {invoice.open_amount}",
+                code="over_credit",
+                field="net",
+            )
+        invoice.open_amount -= gross
+        invoice.save(update_fields=["open_amount"])
+    note_row = CreditNote.objects.create(
+        number=next_credit_note_number(),
+        client=client,
+        invoice=invoice,
+        issue_date=issue_date,
+        reason=reason,
+        note=note[:255],
+        currency=client.currency,
+        net_total=net,
+        vat_total=vat,
+        gross_total=gross,
+        cost_total=q2(Decimal(cost)),
+        external_id=external_id or None,
+    )
+    record(
+        actor=by,
+        action="create",
+        obj=note_row,
+        after=snapshot(note_row, ("number", "client", "invoice", "reason", "gross_total")),
+    )
+    return note_row

@@ -1,0 +1,162 @@
+"""Who may see and change what — decided here and nowhere else.
+
+Every selector (``clients_visible_to``, ``orders_visible_to`` …) starts from the
+``Scope`` computed here, and every service asks ``require`` before it writes. The
+rules (DESIGN.md, "Who uses it"):
+
+* KAM: own clients and the clients of colleagues who delegated to them *today*.
+* Head of sales: the clients owned by the KAMs of the teams they head.
+* Commercial director and finance: all clients.
+* Order desk: orders submitted to it and the clients on those orders.
+* Administrator: users and settings only — no business data unless also given a
+  business role.
+
+Cost and margin are hidden from the order desk, and from finance unless granted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Q
+from django.utils import timezone
+
+from raktas.core.exceptions import PermissionDenied
+from raktas.org.models import Delegation, Role, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see, as of one day."""
+
+    all_clients: bool
+    # Owners whose clients the user sees (own, delegated, team).
+    kam_ids: frozenset[int]
+    # Owners whose clients the user may also change. Subset of kam_ids.
+    writable_kam_ids: frozenset[int]
+    # Order desk: sees submitted orders and their clients.
+    desk: bool
+    sees_margin: bool
+
+    @property
+    def sees_nothing(self) -> bool:
+        return not (self.all_clients or self.kam_ids or self.desk)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def delegators_of(user: User, on: dt.date) -> set[int]:
+    """KAMs whose clients ``user`` deputises for on ``on``."""
+    return set(
+        Delegation.objects.filter(
+            deputy=user, starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True
+        ).values_list("kam_id", flat=True)
+    )
+
+
+def compute_scope(user: User, on: dt.date | None = None) -> Scope:
+    if not user.is_authenticated or not user.is_active:
+        return Scope(False, frozenset(), frozenset(), False, False)
+    on = on or today()
+    roles = user.roles
+    all_clients = bool(roles & {Role.DIRECTOR, Role.FINANCE})
+    kam_ids: set[int] = set()
+    writable: set[int] = set()
+    if Role.KAM in roles:
+        own = {user.pk} | delegators_of(user, on)
+        kam_ids |= own
+        writable |= own
+    if Role.HEAD_OF_SALES in roles:
+        team_kams = set(
+            User.objects.filter(Q(team__head=user) | Q(pk=user.pk)).values_list("pk", flat=True)
+        )
+        kam_ids |= team_kams
+        writable |= team_kams
+    sees_margin = bool(roles & {Role.DIRECTOR, Role.HEAD_OF_SALES, Role.KAM}) or (
+        Role.FINANCE in roles and user.margin_access
+    )
+    return Scope(
+        all_clients=all_clients,
+        kam_ids=frozenset(kam_ids),
+        writable_kam_ids=frozenset(writable),
+        desk=Role.ORDER_DESK in roles,
+        sees_margin=sees_margin,
+    )
+
+
+def scope_for(user: User) -> Scope:
+    """The user's scope for today, cached on the user object for one request."""
+    cached: Scope | None = getattr(user, "_raktas_scope", None)
+    if cached is None:
+        cached = compute_scope(user)
+        user._raktas_scope = cached  # type: ignore[attr-defined]
+    return cached
+
+
+class Action(StrEnum):
+    CLIENT_CREATE = "client.create"
+    CLIENT_CHANGE = "client.change"
+    CLIENT_CREDIT = "client.credit"  # credit limit and payment terms
+    CLIENT_REASSIGN = "client.reassign"  # change the owner KAM
+    CATALOG_CHANGE = "catalog.change"
+    ORDER_WRITE = "order.write"  # create, edit lines, submit, cancel a draft
+    ORDER_HANDLE = "order.handle"  # confirm, return, ship, refuse (order desk)
+    ORDER_INVOICE = "order.invoice"
+    LEDGER_WRITE = "ledger.write"  # payments, allocations, credit notes
+    AUDIT_READ = "audit.read"
+    USERS_MANAGE = "users.manage"
+
+
+# Role-level rights. Client-level rights (whose client) are checked on top by
+# ``can_change_client``.
+_ACTION_ROLES: dict[Action, frozenset[str]] = {
+    Action.CLIENT_CREATE: frozenset({Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR}),
+    Action.CLIENT_CHANGE: frozenset({Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR}),
+    Action.CLIENT_CREDIT: frozenset({Role.FINANCE, Role.DIRECTOR}),
+    Action.CLIENT_REASSIGN: frozenset({Role.HEAD_OF_SALES, Role.DIRECTOR}),
+    Action.CATALOG_CHANGE: frozenset({Role.DIRECTOR}),
+    Action.ORDER_WRITE: frozenset({Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR}),
+    Action.ORDER_HANDLE: frozenset({Role.ORDER_DESK, Role.DIRECTOR}),
+    Action.ORDER_INVOICE: frozenset({Role.ORDER_DESK, Role.FINANCE, Role.DIRECTOR}),
+    Action.LEDGER_WRITE: frozenset({Role.FINANCE, Role.DIRECTOR}),
+    Action.AUDIT_READ: frozenset({Role.DIRECTOR}),
+    Action.USERS_MANAGE: frozenset({Role.ADMIN}),
+}
+
+# Actions that act on one client's book: the role alone is not enough, the user
+# must also hold that client (own, delegated, team; the director holds all).
+_CLIENT_BOUND = frozenset({Action.CLIENT_CHANGE, Action.ORDER_WRITE, Action.CLIENT_REASSIGN})
+
+
+def has_right(user: User, action: Action) -> bool:
+    return bool(user.roles & _ACTION_ROLES[action])
+
+
+def holds_client_owner(user: User, owner_id: int) -> bool:
+    if user.has_role(Role.DIRECTOR):
+        return True
+    return owner_id in scope_for(user).writable_kam_ids
+
+
+def require(user: User, action: Action, *, owner_id: int | None = None) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may do ``action``.
+
+    For client-bound actions pass the client's ``owner_id``. The caller has already
+    fetched the object through a visibility selector, so a refusal here is a 403
+    (seen but not changeable), never a leak.
+    """
+    if not has_right(user, action):
+        raise PermissionDenied(f"Your role may not do this ({action}).", code="forbidden")
+    if action in _CLIENT_BOUND:
+        if owner_id is None:
+            raise ValueError(f"{action} needs the client's owner_id")
+        if not holds_client_owner(user, owner_id):
+            raise PermissionDenied("This client is not in your book.", code="not_your_client")
+
+
+def sees_margin(user: User) -> bool:
+    return scope_for(user).sees_margin

@@ -3,6 +3,7 @@ variable through the typed helpers in ``raktas.core.env``; README.md lists them 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -113,7 +114,12 @@ except Exception as exc:  # dj-database-url raises a bare ValueError on a bad sc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] and _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    _db["CONN_MAX_AGE"] = 0 if RAKTAS_ENV == "test" else _db["CONN_MAX_AGE"]
+    if RAKTAS_ENV == "test":
+        # Test on a real file, not Django's default in-memory database: WAL, locking and
+        # the PRAGMAs only exist on a file, and that is what production runs. One file
+        # per process, so parallel runs never share one.
+        _db["CONN_MAX_AGE"] = 0
+        _db["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": SQLITE_BUSY_TIMEOUT_S,

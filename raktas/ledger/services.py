@@ -95,6 +95,84 @@ def invoice_from_order(*, by: User, order: Order, issue_date: dt.date | None = N
     return invoice
 
 
+@transaction.atomic
+def invoice_create(
+    *,
+    by: User,
+    client: Client,
+    issue_date: dt.date,
+    lines: Sequence[dict[str, Any]],
+    due_date: dt.date | None = None,
+    number: str | None = None,
+    external_id: str | None = None,
+) -> Invoice:
+    """Issue an invoice not born of an order (services, corrections, imported history).
+
+    Each line: ``description``, ``quantity``, ``unit_price``, ``vat_rate`` and optionally
+    ``product`` and ``unit_cost``. Totals are computed here, never taken from the caller.
+    """
+    require(by, Action.LEDGER_WRITE)
+    if not lines:
+        raise ValidationFailed("lines: an invoice needs at least one line", field="lines")
+    due_date = due_date or issue_date + dt.timedelta(days=client.payment_terms_days)
+    if due_date < issue_date:
+        raise ValidationFailed("due_date: must not be before the issue date", field="due_date")
+    built = []
+    for i, spec in enumerate(lines, start=1):
+        quantity = Decimal(spec["quantity"])
+        unit_price = Decimal(spec["unit_price"])
+        vat_rate = Decimal(spec["vat_rate"])
+        if quantity <= 0:
+            raise ValidationFailed(
+                f"lines[{i}].quantity: must be greater than zero", field="quantity"
+            )
+        if unit_price < 0 or not (0 <= vat_rate <= HUNDRED):
+            raise ValidationFailed(
+                f"lines[{i}]: price or VAT rate out of range", field="unit_price"
+            )
+        net = q2(quantity * unit_price)
+        vat = q2(net * vat_rate / HUNDRED)
+        product = spec.get("product")
+        built.append(
+            InvoiceLine(
+                line_no=i,
+                product=product,
+                quantity=quantity,
+                unit_price=unit_price,
+                description=str(spec.get("description") or product or "")[:255],
+                net=net,
+                vat_rate=vat_rate,
+                vat=vat,
+                gross=net + vat,
+                cost=q2(quantity * Decimal(spec.get("unit_cost", 0))),
+            )
+        )
+    gross = sum((line.gross for line in built), ZERO)
+    invoice = Invoice.objects.create(
+        number=number or next_invoice_number(),
+        client=client,
+        issue_date=issue_date,
+        due_date=due_date,
+        currency=client.currency,
+        net_total=sum((line.net for line in built), ZERO),
+        vat_total=sum((line.vat for line in built), ZERO),
+        gross_total=gross,
+        cost_total=sum((line.cost for line in built), ZERO),
+        open_amount=gross,
+        external_id=external_id or None,
+    )
+    for line in built:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(built)
+    record(
+        actor=by,
+        action="create",
+        obj=invoice,
+        after=snapshot(invoice, ("number", "client", "issue_date", "due_date", "gross_total")),
+    )
+    return invoice
+
+
 def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     if not isinstance(amount, Decimal):
         amount = Decimal(str(amount))

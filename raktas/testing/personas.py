@@ -73,7 +73,8 @@ def build_world() -> World:
     column = PriceColumnFactory.create(code="WHOLESALE", name="Wholesale", position=2)
     retail = PriceColumnFactory.create(code="RETAIL", name="Retail", position=1)
     products = [
-        ProductFactory.create(sku=f"P-{i}", name=f"Prekė {i}", cost=Decimal("6.0000")) for i in range(1, 4)
+        ProductFactory.create(sku=f"P-{i}", name=f"Prekė {i}", cost=Decimal("6.0000"))
+        for i in range(1, 4)
     ]
     for i, product in enumerate(products, start=1):
         PriceFactory.create(product=product, column=column, price=Decimal(10 * i))
@@ -85,7 +86,9 @@ def build_world() -> World:
         kam_b=kam_b,
         desk=UserFactory.create(username="desk", roles=(Role.ORDER_DESK,)),
         finance=UserFactory.create(username="finance", roles=(Role.FINANCE,)),
-        finance_margin=UserFactory.create(username="finance_m", roles=(Role.FINANCE,), margin_access=True),
+        finance_margin=UserFactory.create(
+            username="finance_m", roles=(Role.FINANCE,), margin_access=True
+        ),
         director=UserFactory.create(username="director", roles=(Role.DIRECTOR,)),
         admin=UserFactory.create(username="admin", roles=(Role.ADMIN,)),
         north=north,
@@ -95,5 +98,7 @@ def build_world() -> World:
         products=products,
         client_a=ClientFactory.create(legal_name="UAB „Ąžuolas“", owner=kam_a, price_column=column),
         client_b=ClientFactory.create(legal_name="UAB „Beržas“", owner=kam_b, price_column=column),
-        client_d=ClientFactory.create(legal_name="UAB „Drebulė“", owner=deputy, price_column=column),
+        client_d=ClientFactory.create(
+            legal_name="UAB „Drebulė“", owner=deputy, price_column=column
+        ),
     )

@@ -1,0 +1,88 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from raktas.core import env
+
+
+def _import_settings(**overrides: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "RAKTAS_ENV", "DEBUG"}
+    }
+    environ.update(overrides)
+    return subprocess.run(
+        [sys.executable, "-c", "import raktas.settings as s; print(s.DEBUG, s.RAKTAS_ENV)"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = _import_settings(RAKTAS_ENV="production")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_demo_mode_starts_without_secret_key_and_debug_is_off_by_default():
+    result = _import_settings(RAKTAS_ENV="demo")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "demo"]
+
+
+def test_a_bad_boolean_fails_loudly():
+    result = _import_settings(RAKTAS_ENV="demo", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be one of" in result.stderr
+
+
+def test_env_helpers_parse_and_refuse(monkeypatch):
+    monkeypatch.setenv("X_INT", "12")
+    monkeypatch.setenv("X_BAD", "twelve")
+    monkeypatch.setenv("X_LIST", "a, b,,c")
+    monkeypatch.setenv("X_CHOICE", "blue")
+    assert env.env_int("X_INT", 1) == 12
+    assert env.env_list("X_LIST") == ["a", "b", "c"]
+    with pytest.raises(ImproperlyConfigured, match="X_BAD must be an integer"):
+        env.env_int("X_BAD", 1)
+    with pytest.raises(ImproperlyConfigured, match="at least 20"):
+        env.env_int("X_INT", 1, minimum=20)
+    with pytest.raises(ImproperlyConfigured, match="X_CHOICE must be one of"):
+        env.env_choice("X_CHOICE", ("red", "green"), "red")
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_with_full_sync_and_immediate_transactions():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite PRAGMAs: this run is on " + connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 1000
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+    assert connection.transaction_mode == "IMMEDIATE"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_immediate_transactions_take_the_write_lock_at_begin(tmp_path):
+    """A second connection cannot write while the first holds an open atomic block."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite locking: this run is on " + connection.vendor)
+    import sqlite3
+
+    from django.db import transaction
+
+    with transaction.atomic():
+        other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0.05)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()

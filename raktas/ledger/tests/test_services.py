@@ -1,0 +1,145 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from raktas.core.exceptions import Conflict, PermissionDenied, ValidationFailed
+from raktas.ledger.models import Allocation
+from raktas.ledger.selectors import client_balance
+from raktas.ledger.services import (
+    credit_note_create,
+    invoice_create,
+    payment_allocate,
+    payment_record,
+)
+
+D = Decimal
+
+
+def _invoice(world, client, amount, day):
+    return invoice_create(
+        by=world.finance,
+        client=client,
+        issue_date=day,
+        lines=[
+            {"description": "Goods", "quantity": D(1), "unit_price": D(amount), "vat_rate": D(0)}
+        ],
+    )
+
+
+def test_payments_go_to_the_oldest_due_invoice_first(world):
+    new = _invoice(world, world.client_a, "100", dt.date(2026, 3, 1))
+    old = _invoice(world, world.client_a, "50", dt.date(2026, 1, 1))
+    payment_record(
+        by=world.finance, client=world.client_a, amount=D("80.00"), received_on=dt.date(2026, 4, 1)
+    )
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.open_amount, new.open_amount) == (D("0.00"), D("70.00"))
+
+
+def test_explicit_allocation_and_its_limits(world):
+    inv = _invoice(world, world.client_a, "100", dt.date(2026, 1, 1))
+    payment = payment_record(
+        by=world.finance,
+        client=world.client_a,
+        amount=D("60.00"),
+        received_on=dt.date(2026, 2, 1),
+        allocate="none",
+    )
+    payment_allocate(by=world.finance, payment=payment, allocate=[(inv, D("40.00"))])
+    with pytest.raises(Conflict) as err:
+        payment_allocate(by=world.finance, payment=payment, allocate=[(inv, D("30.00"))])
+    assert err.value.code == "over_allocation"
+    payment_allocate(by=world.finance, payment=payment, allocate=[(inv, D("20.00"))])
+    assert Allocation.objects.get(payment=payment, invoice=inv).amount == D("60.00")
+    inv.refresh_from_db()
+    assert inv.open_amount == D("40.00")
+
+
+def test_a_payment_cannot_settle_another_clients_invoice(world):
+    other = _invoice(world, world.client_b, "10", dt.date(2026, 1, 1))
+    with pytest.raises(ValidationFailed) as err:
+        payment_record(
+            by=world.finance,
+            client=world.client_a,
+            amount=D("10.00"),
+            received_on=dt.date(2026, 1, 2),
+            allocate=[(other, D("10.00"))],
+        )
+    assert err.value.field == "invoice"
+
+
+def test_a_failed_allocation_leaves_nothing_half_written(world):
+    inv = _invoice(world, world.client_a, "10", dt.date(2026, 1, 1))
+    with pytest.raises(Conflict):
+        payment_record(
+            by=world.finance,
+            client=world.client_a,
+            amount=D("50.00"),
+            received_on=dt.date(2026, 1, 2),
+            allocate=[(inv, D("5.00")), (inv, D("20.00"))],
+        )
+    assert client_balance(world.client_a)["paid"] == D("0")
+    inv.refresh_from_db()
+    assert inv.open_amount == D("10.00")
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "1.001"])
+def test_payment_amount_must_be_positive_cents(world, bad):
+    with pytest.raises(ValidationFailed) as err:
+        payment_record(
+            by=world.finance, client=world.client_a, amount=D(bad), received_on=dt.date(2026, 1, 1)
+        )
+    assert err.value.field == "amount"
+
+
+def test_only_finance_and_the_director_record_payments(world):
+    for name in ("kam_a", "head", "desk"):
+        with pytest.raises(PermissionDenied):
+            payment_record(
+                by=world.persona(name),
+                client=world.client_a,
+                amount=D("1.00"),
+                received_on=dt.date(2026, 1, 1),
+            )
+
+
+def test_a_credit_note_against_an_invoice_reduces_it_and_the_balance(world):
+    inv = _invoice(world, world.client_a, "121", dt.date(2026, 1, 1))
+    credit_note_create(
+        by=world.finance,
+        client=world.client_a,
+        invoice=inv,
+        net=D("50.00"),
+        vat_rate=D("21"),
+        reason="return",
+        issue_date=dt.date(2026, 1, 5),
+    )
+    inv.refresh_from_db()
+    assert inv.open_amount == D("60.50")
+    assert client_balance(world.client_a)["balance"] == D("60.50")
+    with pytest.raises(Conflict):
+        credit_note_create(
+            by=world.finance,
+            client=world.client_a,
+            invoice=inv,
+            net=D("60.00"),
+            vat_rate=D("21"),
+            reason="return",
+            issue_date=dt.date(2026, 1, 6),
+        )
+
+
+def test_invoice_numbers_are_consecutive(world):
+    numbers = [_invoice(world, world.client_a, "1", dt.date(2026, 1, d)).number for d in (1, 2, 3)]
+    tail = [int(n.split("-")[-1]) for n in numbers]
+    assert tail == [tail[0], tail[0] + 1, tail[0] + 2]
+
+
+def test_balance_counts_overdue_only_past_due_date(world):
+    _invoice(world, world.client_a, "100", dt.date(2026, 1, 1))  # due 2026-01-31
+    from raktas.ledger.selectors import client_balance as bal
+
+    assert bal(world.client_a, as_of=dt.date(2026, 1, 31))["overdue"] == D("0")
+    assert bal(world.client_a, as_of=dt.date(2026, 2, 1))["overdue"] == D("100.00")

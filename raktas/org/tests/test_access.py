@@ -14,8 +14,6 @@ from raktas.ledger.selectors import (
     payments_visible_to,
 )
 from raktas.ledger.services import payment_record
-from raktas.org.access import compute_scope, sees_margin
-from raktas.org.models import Delegation
 from raktas.orders.selectors import orders_visible_to
 from raktas.orders.services import (
     order_add_line,
@@ -25,6 +23,8 @@ from raktas.orders.services import (
     order_ship,
     order_submit,
 )
+from raktas.org.access import compute_scope, sees_margin
+from raktas.org.models import Delegation
 
 EXPECTED_CLIENTS = {
     "kam_a": {"client_a"},

@@ -69,7 +69,7 @@ def test_sqlite_runs_in_wal_with_full_sync_and_immediate_transactions():
         assert cursor.fetchone()[0] >= 1000
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
-    assert connection.transaction_mode == "IMMEDIATE"
+    assert connection.transaction_mode == "IMMEDIATE"  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -61,7 +61,5 @@ def test_contacts_validate_email(world):
 
 
 def test_with_balances_annotates_zero_for_a_new_client(world):
-    row = (
-        with_balances(clients_visible_to(world.persona("kam_a"))).values("balance", "overdue").get()
-    )
-    assert (row["balance"], row["overdue"]) == (Decimal("0"), Decimal("0"))
+    row = with_balances(clients_visible_to(world.persona("kam_a"))).get()
+    assert (getattr(row, "balance"), getattr(row, "overdue")) == (Decimal("0"), Decimal("0"))  # noqa: B009

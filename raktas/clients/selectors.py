@@ -86,20 +86,21 @@ def _sum_by_client(model_qs: QuerySet, field: str) -> Coalesce:
 def with_balances(qs: QuerySet[Client], *, as_of: dt.date | None = None) -> QuerySet[Client]:
     """Annotate ``invoiced``, ``paid``, ``credited``, ``balance`` (gross) and ``overdue``.
 
-    balance = invoices − payments − credit notes, always; ``overdue`` is the open
-    amount of invoices past their due date.
+    balance = invoices − payments − credit notes + payment reversals, always;
+    ``overdue`` is the open amount of invoices past their due date.
     """
-    from raktas.ledger.models import CreditNote, Invoice, Payment
+    from raktas.ledger.models import CreditNote, Invoice, Payment, PaymentReversal
 
     day = as_of or today()
     return qs.annotate(
         invoiced=_sum_by_client(Invoice.objects.all(), "gross_total"),
         paid=_sum_by_client(Payment.objects.all(), "amount"),
         credited=_sum_by_client(CreditNote.objects.all(), "gross_total"),
+        reversed=_sum_by_client(PaymentReversal.objects.all(), "amount"),
         overdue=_sum_by_client(
             Invoice.objects.filter(due_date__lt=day, open_amount__gt=0), "open_amount"
         ),
-    ).annotate(balance=F("invoiced") - F("paid") - F("credited"))
+    ).annotate(balance=F("invoiced") - F("paid") - F("credited") + F("reversed"))
 
 
 def ensure_can_change_credit(user: User, client: Client) -> None:

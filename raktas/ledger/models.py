@@ -1,13 +1,25 @@
 """Invoices, payments, allocations and credit notes: the mutual settlement with a client.
 
-A client's balance is always  sum(invoice gross) − sum(payments) − sum(credit note gross).
-``Invoice.open_amount`` is kept by the services (gross − allocations − credit notes
+A client's balance is always
+    sum(invoice gross) − sum(payments) − sum(credit note gross) + sum(payment reversals).
+``Invoice.open_amount`` is kept by the services (gross − live allocations − credit notes
 against it) so overdue and aging queries need not re-add every allocation; a
 property test holds it equal to the recomputed value.
+
+History: every allocation carries the business date it settled the invoice
+(``allocated_on``) and, if its payment bounced, the date it was undone
+(``reversed_on``); credit notes carry their issue date. So the open amount of any
+invoice on any past day D is
+
+    gross − allocations live on D − credit notes against it issued on or before D
+
+(docs/receivables.md). ``Invoice.settled_on`` only prunes: when set, the invoice was
+open 0 on every day from then on.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,6 +46,12 @@ class Invoice(models.Model):
     gross_total = MoneyField(default=ZERO)
     cost_total = MoneyField(default=ZERO)
     open_amount = MoneyField(default=ZERO)
+    # The latest business date of anything that touched this invoice (allocation,
+    # its reversal, a credit note) once it was fully settled; NULL while open or
+    # unknown (rows written in bulk by importers). Aging as of D skips invoices
+    # settled on or before D without adding up their allocations: NULL is always
+    # safe, it only costs the aging query a little more work.
+    settled_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -42,6 +60,8 @@ class Invoice(models.Model):
             models.Index(fields=["client", "issue_date"]),
             models.Index(fields=["client", "due_date"]),
             models.Index(fields=["due_date"]),
+            # Aging as of D reads "settled_on IS NULL OR settled_on > D - 365".
+            models.Index(fields=["settled_on", "issue_date"], name="invoice_settled_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -149,17 +169,106 @@ class Payment(models.Model):
     def unallocated(self) -> Decimal:
         return self.amount - self.allocated_amount
 
+    @property
+    def is_reversed(self) -> bool:
+        return hasattr(self, "reversal")
+
+
+class PaymentReversal(models.Model):
+    """A payment undone: it bounced, was returned by the bank, or was booked by mistake.
+
+    The payment row stays (it happened, and the statement shows it); the reversal is a
+    debit of the same amount on ``reversed_on``. Its allocations end that day
+    (``Allocation.reversed_on``) and the invoices reopen. The reversed payment counts as
+    fully used (``allocated_amount = amount``), so nothing can allocate it again.
+    """
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="payment_reversals"
+    )
+    reversed_on = models.DateField()
+    amount = MoneyField()
+    reason = models.CharField(max_length=255)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reversed_on", "-id"]
+        indexes = [models.Index(fields=["client", "reversed_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reversal_positive"),
+        ]
+
+
+class AllocationManager(models.Manager["Allocation"]):
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        """Importers write allocations in bulk without a date: give each the date the
+        services would (see ``Allocation.default_date``), in two queries."""
+        objs = list(objs)
+        missing = [a for a in objs if a.allocated_on is None]
+        if missing:
+            received = dict(
+                Payment.objects.filter(pk__in={a.payment_id for a in missing}).values_list(
+                    "pk", "received_on"
+                )
+            )
+            issued = dict(
+                Invoice.objects.filter(pk__in={a.invoice_id for a in missing}).values_list(
+                    "pk", "issue_date"
+                )
+            )
+            for a in missing:
+                a.allocated_on = max(received[a.payment_id], issued[a.invoice_id])
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Allocation(models.Model):
+    """``amount`` of a payment applied to an invoice on the business day ``allocated_on``.
+
+    One row per act of allocating (a payment applied to the same invoice twice on two
+    days is two rows), so the open amount on any past day can be recomputed.
+    """
+
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount = MoneyField()
+    # The day the money settled the invoice: the payment's received_on when allocated
+    # with the payment, the day of allocating when done later, and never before the
+    # invoice was issued (a prepayment settles an invoice the day it is issued).
+    allocated_on = models.DateField()
+    # Set when the payment was reversed: the allocation no longer counts from that day.
+    reversed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AllocationManager()
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
-            models.UniqueConstraint(fields=["payment", "invoice"], name="uniq_allocation_pair"),
+            models.CheckConstraint(
+                condition=Q(reversed_on__isnull=True)
+                | Q(reversed_on__gte=models.F("allocated_on")),
+                name="allocation_reversed_after_allocated",
+            ),
         ]
-        indexes = [models.Index(fields=["invoice"])]
+        indexes = [
+            models.Index(fields=["invoice"]),
+            # Covers the aging subquery "allocations of invoice X live on day D".
+            models.Index(
+                fields=["invoice", "allocated_on", "reversed_on", "amount"],
+                name="allocation_asof_idx",
+            ),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.allocated_on is None:
+            self.allocated_on = self.default_date(self.payment, self.invoice)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def default_date(payment: Payment, invoice: Invoice) -> dt.date:
+        return max(payment.received_on, invoice.issue_date)

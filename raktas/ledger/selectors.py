@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from raktas.clients.models import Client
 from raktas.core.exceptions import NotFound
 from raktas.core.money import ZERO
-from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment
+from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment, PaymentReversal
 from raktas.org.access import scope_for, today
 from raktas.org.models import User
 
@@ -71,12 +71,15 @@ def client_balance(client: Client, *, as_of: dt.date | None = None) -> dict[str,
     invoiced = total(Invoice.objects.filter(client=client), "gross_total")
     paid = total(Payment.objects.filter(client=client), "amount")
     credited = total(CreditNote.objects.filter(client=client), "gross_total")
+    # A reversed (bounced) payment is owed again: the reversal is a debit.
+    reversed_ = total(PaymentReversal.objects.filter(client=client), "amount")
     open_invoices = Invoice.objects.filter(client=client, open_amount__gt=0)
     return {
         "invoiced": invoiced,
         "paid": paid,
         "credited": credited,
-        "balance": invoiced - paid - credited,
+        "reversed": reversed_,
+        "balance": invoiced - paid - credited + reversed_,
         "open_invoices": total(open_invoices, "open_amount"),
         "overdue": total(open_invoices.filter(due_date__lt=day), "open_amount"),
         "unallocated_payments": total(Payment.objects.filter(client=client), "amount")

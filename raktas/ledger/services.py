@@ -3,7 +3,13 @@
 Invariants kept here (and checked by property tests):
 * a client's balance = invoices − payments − credit notes (gross);
 * an invoice's ``open_amount`` = gross − its allocations − its credit notes, never < 0;
-* a payment's ``allocated_amount`` = the sum of its allocations, never > its amount.
+* a payment's ``allocated_amount`` = the sum of its live allocations (or its whole
+  amount once reversed), never > its amount;
+* a reversal is a debit: balance = invoices − payments − credit notes + reversals.
+
+Every allocation is dated (``allocated_on``) and a reversal dates the end of the
+allocations it undoes, so aging as of any past day can be recomputed
+(raktas.receivables.aging, docs/receivables.md).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from raktas.audit.services import record, snapshot
@@ -23,7 +29,15 @@ from raktas.clients.models import Client
 from raktas.core.exceptions import Conflict, ValidationFailed
 from raktas.core.models import Sequence as NumberSequence
 from raktas.core.money import ZERO, q2
-from raktas.ledger.models import Allocation, CreditNote, CreditReason, Invoice, InvoiceLine, Payment
+from raktas.ledger.models import (
+    Allocation,
+    CreditNote,
+    CreditReason,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentReversal,
+)
 from raktas.orders.models import Order, OrderStatus
 from raktas.org.access import Action, require
 from raktas.org.models import User
@@ -184,8 +198,28 @@ def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     return amount
 
 
-def _allocate(payment: Payment, invoice: Invoice, amount: Decimal) -> Allocation:
-    """Apply ``amount`` of a locked payment to a locked invoice."""
+def _settlement_changed(invoice: Invoice) -> None:
+    """Keep ``settled_on`` true after the open amount of a locked invoice changed:
+    the latest business date that touched it once it is fully settled, else NULL."""
+    if invoice.open_amount != ZERO:
+        invoice.settled_on = None
+    else:
+        marks = Allocation.objects.filter(invoice=invoice).aggregate(
+            a=Max("allocated_on"), r=Max("reversed_on")
+        )
+        credited = CreditNote.objects.filter(invoice=invoice).aggregate(c=Max("issue_date"))
+        dates = [invoice.issue_date, marks["a"], marks["r"], credited["c"]]
+        invoice.settled_on = max(d for d in dates if d is not None)
+    invoice.save(update_fields=["settled_on"])
+
+
+def _allocate(
+    payment: Payment, invoice: Invoice, amount: Decimal, on: dt.date | None = None
+) -> Allocation:
+    """Apply ``amount`` of a locked payment to a locked invoice on business day ``on``
+    (default: the day the payment was received; never before the invoice's issue)."""
+    if PaymentReversal.objects.filter(payment_id=payment.pk).exists():
+        raise Conflict("payment: it was reversed and cannot be allocated", code="reversed")
     if invoice.client_id != payment.client_id:
         raise ValidationFailed("invoice: belongs to another client", field="invoice")
     if amount > invoice.open_amount:
@@ -200,19 +234,26 @@ def _allocate(payment: Payment, invoice: Invoice, amount: Decimal) -> Allocation
             code="over_allocation",
             field="amount",
         )
+    day = max(on or payment.received_on, Allocation.default_date(payment, invoice))
+    # One row per payment, invoice and day: history stays exact, repeats on one day merge.
     allocation, created = Allocation.objects.get_or_create(
-        payment=payment, invoice=invoice, defaults={"amount": amount}
+        payment=payment,
+        invoice=invoice,
+        allocated_on=day,
+        reversed_on=None,
+        defaults={"amount": amount},
     )
     if not created:
         Allocation.objects.filter(pk=allocation.pk).update(amount=F("amount") + amount)
     invoice.open_amount -= amount
     invoice.save(update_fields=["open_amount"])
+    _settlement_changed(invoice)
     payment.allocated_amount += amount
     payment.save(update_fields=["allocated_amount"])
     return allocation
 
 
-def _allocate_oldest_first(payment: Payment) -> list[Allocation]:
+def _allocate_oldest_first(payment: Payment, on: dt.date | None = None) -> list[Allocation]:
     made = []
     invoices = (
         Invoice.objects.select_for_update()
@@ -223,7 +264,7 @@ def _allocate_oldest_first(payment: Payment) -> list[Allocation]:
         left = payment.amount - payment.allocated_amount
         if left <= 0:
             break
-        made.append(_allocate(payment, invoice, min(left, invoice.open_amount)))
+        made.append(_allocate(payment, invoice, min(left, invoice.open_amount), on))
     return made
 
 
@@ -258,21 +299,31 @@ def payment_record(
         external_id=external_id or None,
     )
     record(actor=by, action="create", obj=payment, after=snapshot(payment, PAYMENT_FIELDS))
-    payment_allocate(by=by, payment=payment, allocate=allocate)
+    payment_allocate(by=by, payment=payment, allocate=allocate, on=received_on)
     return payment
 
 
 @transaction.atomic
 def payment_allocate(
-    *, by: User, payment: Payment, allocate: str | Sequence[tuple[Invoice, Decimal]] = "oldest"
+    *,
+    by: User,
+    payment: Payment,
+    allocate: str | Sequence[tuple[Invoice, Decimal]] = "oldest",
+    on: dt.date | None = None,
 ) -> list[Allocation]:
-    """Allocate the unallocated part of a payment to invoices of the same client."""
+    """Allocate the unallocated part of a payment to invoices of the same client.
+
+    ``on`` is the business day the money settles the invoices: by default today (an
+    allocation made after the payment arrived settles the invoice when it is made),
+    never before the payment was received nor before the invoice was issued.
+    """
     require(by, Action.LEDGER_WRITE)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if allocate == "none":
         return []
+    on = on or timezone.localdate()
     if allocate == "oldest":
-        made = _allocate_oldest_first(payment)
+        made = _allocate_oldest_first(payment, on)
     elif isinstance(allocate, str):
         raise ValidationFailed(
             "allocate: use 'oldest', 'none' or a list of invoices", field="allocate"
@@ -281,7 +332,7 @@ def payment_allocate(
         made = []
         for invoice, amount in allocate:
             locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-            made.append(_allocate(payment, locked, _check_amount(amount)))
+            made.append(_allocate(payment, locked, _check_amount(amount), on))
     for allocation in made:
         record(
             actor=by,
@@ -341,6 +392,8 @@ def credit_note_create(
         cost_total=q2(Decimal(cost)),
         external_id=external_id or None,
     )
+    if invoice is not None:
+        _settlement_changed(invoice)
     record(
         actor=by,
         action="create",
@@ -348,3 +401,69 @@ def credit_note_create(
         after=snapshot(note_row, ("number", "client", "invoice", "reason", "gross_total")),
     )
     return note_row
+
+
+@transaction.atomic
+def payment_reverse(
+    *, by: User, payment: Payment, reversed_on: dt.date | None = None, reason: str
+) -> PaymentReversal:
+    """Undo a payment that bounced or was booked by mistake.
+
+    The payment stays on record and a reversal of the same amount is booked on
+    ``reversed_on`` (default today): the client owes it again. Every live allocation
+    of the payment ends that day and its invoice reopens by the allocated amount, so
+    aging before the reversal still shows the invoices paid, and after it open.
+    """
+    require(by, Action.LEDGER_WRITE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason: say why the payment is reversed", field="reason")
+    Client.objects.select_for_update().filter(pk=payment.client_id).first()  # per client
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if PaymentReversal.objects.filter(payment=payment).exists():
+        raise Conflict("payment: already reversed", code="already_reversed")
+    day = reversed_on or timezone.localdate()
+    if day < payment.received_on:
+        raise ValidationFailed(
+            "reversed_on: a payment cannot be reversed before it was received",
+            field="reversed_on",
+        )
+    live = list(
+        Allocation.objects.select_for_update()
+        .filter(payment=payment, reversed_on__isnull=True)
+        .order_by("id")
+    )
+    for allocation in live:
+        invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
+        # An allocation dated after the reversal day cannot end before it began.
+        allocation.reversed_on = max(day, allocation.allocated_on)
+        allocation.save(update_fields=["reversed_on"])
+        invoice.open_amount += allocation.amount
+        invoice.save(update_fields=["open_amount"])
+        _settlement_changed(invoice)
+        record(
+            actor=by,
+            action="unallocate",
+            obj=payment,
+            after={"invoice": invoice.pk, "amount": str(allocation.amount)},
+            note=reason,
+        )
+    # The reversed payment counts as used up, so nothing can allocate it again.
+    payment.allocated_amount = payment.amount
+    payment.save(update_fields=["allocated_amount"])
+    reversal = PaymentReversal.objects.create(
+        payment=payment,
+        client_id=payment.client_id,
+        reversed_on=day,
+        amount=payment.amount,
+        reason=reason[:255],
+        recorded_by=by,
+    )
+    record(
+        actor=by,
+        action="reverse",
+        obj=reversal,
+        after=snapshot(reversal, ("payment", "client", "reversed_on", "amount", "reason")),
+        note=reason,
+    )
+    return reversal

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "raktas.catalog",
     "raktas.orders",
     "raktas.ledger",
+    "raktas.receivables",
     "raktas.imports",
 ]
 
@@ -186,6 +187,14 @@ API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500, minimum=1)
 INVOICE_NUMBER_PREFIX = env_str("INVOICE_NUMBER_PREFIX", "INV-") or ""
 CREDIT_NOTE_NUMBER_PREFIX = env_str("CREDIT_NOTE_NUMBER_PREFIX", "CN-") or ""
+# Receivables (docs/receivables.md): aging bucket edges in days past due, the DSO
+# window, and who "we" are on the mutual settlement statement.
+AGING_BUCKETS = env_list("AGING_BUCKETS", ["30", "60", "90"])
+AGING_DSO_DAYS = env_int("AGING_DSO_DAYS", 90, minimum=1)
+COMPANY_NAME = env_str("COMPANY_NAME", "Raktas demo, UAB") or ""
+COMPANY_REGISTRATION_CODE = env_str("COMPANY_REGISTRATION_CODE", "") or ""
+COMPANY_VAT_CODE = env_str("COMPANY_VAT_CODE", "") or ""
+COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "") or ""
 
 LOGGING = {
     "version": 1,

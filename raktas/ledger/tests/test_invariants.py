@@ -1,24 +1,31 @@
-"""Property tests of the ledger: whatever happens, the books add up."""
+"""Property tests of the ledger: whatever happens, the books add up.
+
+Also on every past day: the aging recomputed from the dated history (allocations,
+their reversals, credit notes) matches the invoices' story, and its buckets add up.
+"""
 
 import contextlib
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from raktas.clients.models import Client
 from raktas.core.exceptions import Conflict
-from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment
+from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment, PaymentReversal
 from raktas.ledger.selectors import client_balance
 from raktas.ledger.services import (
     credit_note_create,
     invoice_create,
     payment_allocate,
     payment_record,
+    payment_reverse,
 )
+from raktas.receivables.aging import aging_report
 from raktas.testing.factories import ClientFactory
 from raktas.testing.personas import World
 
@@ -74,9 +81,25 @@ class LedgerMachine(RuleBasedStateMachine):
         payment = data.draw(st.sampled_from(payments))
         invoice = data.draw(st.sampled_from(invoices))
         amount = data.draw(amounts)
-        # Over-allocation is refused; the invariants below prove nothing moved.
+        # Over-allocation (and allocating a reversed payment) is refused; the
+        # invariants below prove nothing moved.
         with contextlib.suppress(Conflict):
-            payment_allocate(by=self.finance, payment=payment, allocate=[(invoice, amount)])
+            payment_allocate(
+                by=self.finance, payment=payment, allocate=[(invoice, amount)], on=self._tick()
+            )
+
+    @precondition(lambda self: Payment.objects.filter(client=self.client).exists())
+    @rule(data=st.data())
+    def reverse_payment(self, data):
+        payments = list(
+            Payment.objects.filter(client=self.client, reversal__isnull=True).order_by("id")
+        )
+        if not payments:
+            return
+        payment = data.draw(st.sampled_from(payments))
+        payment_reverse(
+            by=self.finance, payment=payment, reversed_on=self._tick(), reason="bounced"
+        )
 
     @rule(net=amounts, against=st.booleans())
     def issue_credit_note(self, net, against):
@@ -101,21 +124,74 @@ class LedgerMachine(RuleBasedStateMachine):
         invoiced = total(Invoice.objects.filter(client=self.client), "gross_total")
         paid = total(Payment.objects.filter(client=self.client), "amount")
         credited = total(CreditNote.objects.filter(client=self.client), "gross_total")
-        assert client_balance(self.client)["balance"] == invoiced - paid - credited
+        reversed_ = total(PaymentReversal.objects.filter(client=self.client), "amount")
+        assert client_balance(self.client)["balance"] == invoiced - paid - credited + reversed_
 
     @invariant()
     def every_invoice_open_amount_is_recomputable_and_in_range(self):
         for invoice in Invoice.objects.filter(client=self.client):
-            allocated = total(Allocation.objects.filter(invoice=invoice), "amount")
+            live = Allocation.objects.filter(invoice=invoice, reversed_on__isnull=True)
+            allocated = total(live, "amount")
             credited = total(CreditNote.objects.filter(invoice=invoice), "gross_total")
             assert invoice.open_amount == invoice.gross_total - allocated - credited
             assert Decimal("0") <= invoice.open_amount <= invoice.gross_total
+            # settled_on, when set, is a day from which nothing changes the invoice.
+            if invoice.settled_on is not None:
+                assert invoice.open_amount == 0
+                later = Allocation.objects.filter(invoice=invoice).filter(
+                    Q(allocated_on__gt=invoice.settled_on) | Q(reversed_on__gt=invoice.settled_on)
+                )
+                assert not later.exists()
+                assert not invoice.credit_notes.filter(issue_date__gt=invoice.settled_on).exists()
 
     @invariant()
     def no_payment_is_allocated_beyond_its_amount(self):
         for payment in Payment.objects.filter(client=self.client):
+            if payment.is_reversed:
+                # Reversed: every allocation ended, the payment counts as used up.
+                assert not payment.allocations.filter(reversed_on__isnull=True).exists()
+                assert payment.allocated_amount == payment.amount
+                continue
             allocated = total(Allocation.objects.filter(payment=payment), "amount")
             assert payment.allocated_amount == allocated <= payment.amount
+
+    @invariant()
+    def aging_buckets_add_up_to_the_open_balance_on_every_date(self):
+        clients = Client.objects.filter(pk=self.client.pk)
+        invoices = list(Invoice.objects.filter(client=self.client))
+        allocations = list(Allocation.objects.filter(invoice__client=self.client))
+        notes = list(CreditNote.objects.filter(client=self.client, invoice__isnull=False))
+        day = DAY0
+        while day <= self.day + dt.timedelta(days=1):
+            expected = Decimal("0")
+            for inv in invoices:
+                if inv.issue_date > day:
+                    continue
+                live = sum(
+                    (
+                        a.amount
+                        for a in allocations
+                        if a.invoice_id == inv.pk
+                        and a.allocated_on <= day
+                        and (a.reversed_on is None or a.reversed_on > day)
+                    ),
+                    Decimal("0"),
+                )
+                cred = sum(
+                    (
+                        n.gross_total
+                        for n in notes
+                        if n.invoice_id == inv.pk and n.issue_date <= day
+                    ),
+                    Decimal("0"),
+                )
+                open_on_day = inv.gross_total - live - cred
+                assert Decimal("0") <= open_on_day <= inv.gross_total
+                expected += open_on_day
+            report = aging_report(clients=clients, as_of=day, edges=(1, 2, 3))
+            got = report.company
+            assert sum(got.buckets, Decimal("0")) == got.total == expected
+            day += dt.timedelta(days=1)
 
 
 @pytest.mark.django_db

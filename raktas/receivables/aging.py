@@ -1,0 +1,426 @@
+"""Aging of receivables as of any day, historical included, in one SQL query.
+
+For each invoice issued on or before day D::
+
+    open(D) = gross − allocations live on D − credit notes against it issued on or before D
+
+where an allocation is live on D when ``allocated_on <= D`` and it was not reversed on
+or before D. Open amounts fall into buckets by days past due on D (``D − due_date``):
+not due (≤ 0), then one bucket per configured edge (default 1–30, 31–60, 61–90) and
+one past the last edge (over 90). Buckets are computed from the same ``open(D)`` per
+invoice, so they always add up to the open balance.
+
+Speed: the query reads only invoices that may matter on D. ``Invoice.settled_on``
+(when set) is the last day anything touched a fully settled invoice, so an invoice
+settled on or before D is open 0 on D and is skipped unless it falls into the
+days-late window; invoices open now, or settled after D, have their allocations
+summed through a covering index. The same SQL runs on SQLite, PostgreSQL and, in
+benchmarks/bench_aging.py, DuckDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from raktas.clients.models import Client
+from raktas.core.exceptions import ValidationFailed
+from raktas.core.money import ZERO, q2
+from raktas.ledger.models import Allocation, CreditNote, Invoice
+
+# Invoices settled within this many days before D still count for "average days late".
+LATE_WINDOW_DAYS = 365
+
+
+def parse_edges(raw: str | Sequence[int | str] | None) -> tuple[int, ...]:
+    """Bucket edges in days past due: "30,60,90" → (30, 60, 90). Strictly increasing,
+    each ≥ 1; refused with a clear message otherwise."""
+    if raw is None:
+        raw = getattr(settings, "AGING_BUCKETS", None) or (30, 60, 90)
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    try:
+        edges = tuple(int(str(x).strip()) for x in items if str(x).strip())
+    except ValueError:
+        raise ValidationFailed(
+            f"buckets: whole numbers of days separated by commas, got {raw!r}", field="buckets"
+        ) from None
+    if not edges or len(edges) > 12:
+        raise ValidationFailed("buckets: give between 1 and 12 edges", field="buckets")
+    if edges[0] < 1 or any(b <= a for a, b in itertools.pairwise(edges)):
+        raise ValidationFailed(
+            f"buckets: edges must be increasing and at least 1, got {edges}", field="buckets"
+        )
+    return edges
+
+
+def bucket_labels(edges: Sequence[int]) -> list[str]:
+    """("not_due", "1-30", "31-60", "61-90", "over_90") for edges (30, 60, 90)."""
+    labels = ["not_due"]
+    low = 1
+    for edge in edges:
+        labels.append(f"{low}-{edge}")
+        low = edge + 1
+    labels.append(f"over_{edges[-1]}")
+    return labels
+
+
+def bucket_index(days_past_due: int, edges: Sequence[int]) -> int:
+    if days_past_due <= 0:
+        return 0
+    for i, edge in enumerate(edges, start=1):
+        if days_past_due <= edge:
+            return i
+    return len(edges) + 1
+
+
+def _days_between(vendor: str, later: str, earlier: str) -> str:
+    if vendor == "sqlite":
+        return f"(julianday({later}) - julianday({earlier}))"
+    return f"({later} - {earlier})"  # PostgreSQL and DuckDB: date − date is whole days
+
+
+def aging_sql(
+    vendor: str,
+    *,
+    as_of: dt.date,
+    edges: Sequence[int],
+    dso_days: int,
+    client_filter_sql: str = "",
+    client_filter_params: Sequence[Any] = (),
+    tables: dict[str, str] | None = None,
+) -> tuple[str, list[Any]]:
+    """The one aggregate query: a row per client with the open amount in each bucket,
+    the number of open invoices, sales in the DSO window, and days-late figures.
+
+    ``vendor`` is "sqlite", "postgresql" or "duckdb"; placeholders are ``%s``.
+    """
+    t = tables or {
+        "invoice": Invoice._meta.db_table,
+        "allocation": Allocation._meta.db_table,
+        "creditnote": CreditNote._meta.db_table,
+    }
+    late_start = as_of - dt.timedelta(days=LATE_WINDOW_DAYS)
+    dso_start = as_of - dt.timedelta(days=dso_days)
+    # Bucket k holds due dates in [D − edge_k, D − edge_{k-1}); plain date comparisons,
+    # no per-row date arithmetic.
+    bounds = [as_of - dt.timedelta(days=e) for e in edges]
+    bucket_sql: list[str] = []
+    bucket_params: list[Any] = []
+    bucket_sql.append("SUM(CASE WHEN t.due_date >= %s THEN t.open_amt ELSE 0 END)")
+    bucket_params.append(as_of)
+    upper = as_of
+    for bound in bounds:
+        bucket_sql.append(
+            "SUM(CASE WHEN t.due_date < %s AND t.due_date >= %s THEN t.open_amt ELSE 0 END)"
+        )
+        bucket_params += [upper, bound]
+        upper = bound
+    bucket_sql.append("SUM(CASE WHEN t.due_date < %s THEN t.open_amt ELSE 0 END)")
+    bucket_params.append(upper)
+    late = _days_between(vendor, "t.settled_on", "t.due_date")
+    buckets = ",\n  ".join(f"{expr} AS b{i}" for i, expr in enumerate(bucket_sql))
+    scope = f"AND i.client_id IN ({client_filter_sql})" if client_filter_sql else ""
+    sql = f"""
+SELECT t.client_id,
+  {buckets},
+  SUM(CASE WHEN ABS(t.open_amt) >= 0.005 THEN 1 ELSE 0 END) AS n_open,
+  SUM(CASE WHEN t.issue_date > %s THEN t.gross_total ELSE 0 END) AS sales_window,
+  SUM(CASE WHEN ABS(t.open_amt) < 0.005 AND t.settled_on > %s AND t.settled_on <= %s
+            AND {late} > 0 THEN {late} ELSE 0 END)
+    AS late_days,
+  SUM(CASE WHEN ABS(t.open_amt) < 0.005 AND t.settled_on > %s AND t.settled_on <= %s
+    THEN 1 ELSE 0 END) AS n_settled
+FROM (
+  SELECT i.client_id, i.due_date, i.issue_date, i.gross_total, i.settled_on,
+    CASE WHEN i.settled_on IS NOT NULL AND i.settled_on <= %s THEN 0
+    ELSE i.gross_total
+      - COALESCE((SELECT SUM(a.amount) FROM {t["allocation"]} a
+                  WHERE a.invoice_id = i.id AND a.allocated_on <= %s
+                    AND (a.reversed_on IS NULL OR a.reversed_on > %s)), 0)
+      - COALESCE((SELECT SUM(c.gross_total) FROM {t["creditnote"]} c
+                  WHERE c.invoice_id = i.id AND c.issue_date <= %s), 0)
+    END AS open_amt
+  FROM {t["invoice"]} i
+  WHERE i.issue_date <= %s AND (i.settled_on IS NULL OR i.settled_on > %s) {scope}
+) t
+GROUP BY t.client_id
+"""
+    params: list[Any] = [
+        *bucket_params,
+        dso_start,
+        late_start,
+        as_of,
+        late_start,
+        as_of,
+        as_of,
+        as_of,
+        as_of,
+        as_of,
+        as_of,
+        late_start,
+        *client_filter_params,
+    ]
+    return sql, params
+
+
+def _money(value: Any) -> Decimal:
+    """SQLite sums decimals as floats: back to exact cents."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return q2(value)
+    return q2(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+
+
+@dataclass
+class AgingRow:
+    """One line of the report: a client, a KAM, a team or the whole company."""
+
+    key: str
+    label: str
+    buckets: list[Decimal]
+    open_invoices: int = 0
+    sales_window: Decimal = ZERO
+    late_days: Decimal = ZERO
+    settled_count: int = 0
+    client_id: int | None = None
+    owner: str = ""
+    team: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum(self.buckets[1:], ZERO)
+
+    def dso(self, dso_days: int) -> Decimal | None:
+        """Days sales outstanding: open balance ÷ sales of the last ``dso_days`` days ×
+        ``dso_days`` (the count-back-free standard formula). None without sales."""
+        if self.sales_window <= 0:
+            return None
+        return (self.total / self.sales_window * dso_days).quantize(Decimal("0.1"))
+
+    @property
+    def average_days_late(self) -> Decimal | None:
+        """Mean days past due at full settlement, over invoices settled in the last
+        365 days (paid on time counts 0). None when nothing was settled."""
+        if not self.settled_count:
+            return None
+        return (self.late_days / self.settled_count).quantize(Decimal("0.1"))
+
+    def add(self, other: AgingRow) -> None:
+        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
+        self.open_invoices += other.open_invoices
+        self.sales_window += other.sales_window
+        self.late_days += other.late_days
+        self.settled_count += other.settled_count
+
+
+@dataclass
+class AgingReport:
+    as_of: dt.date
+    edges: tuple[int, ...]
+    dso_days: int
+    clients: list[AgingRow]
+    kams: list[AgingRow]
+    teams: list[AgingRow]
+    company: AgingRow
+
+    @property
+    def labels(self) -> list[str]:
+        return bucket_labels(self.edges)
+
+    def rows(self, by: str) -> list[AgingRow]:
+        return {
+            "client": self.clients,
+            "kam": self.kams,
+            "team": self.teams,
+            "company": [self.company],
+        }[by]
+
+
+def raw_aging(
+    *,
+    as_of: dt.date,
+    edges: Sequence[int],
+    dso_days: int,
+    clients: QuerySet[Client] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Run the aggregate query on the default database; ``clients`` limits it."""
+    filter_sql, filter_params = "", ()
+    if clients is not None:
+        filter_sql, filter_params = clients.values("pk").query.sql_with_params()
+    sql, params = aging_sql(
+        connection.vendor,
+        as_of=as_of,
+        edges=edges,
+        dso_days=dso_days,
+        client_filter_sql=filter_sql,
+        client_filter_params=filter_params,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def rows_from_raw(raw: Iterable[Sequence[Any]], n_buckets: int) -> dict[int, AgingRow]:
+    out: dict[int, AgingRow] = {}
+    for rec in raw:
+        client_id = int(rec[0])
+        buckets = [_money(v) for v in rec[1 : 1 + n_buckets]]
+        n_open, sales, late, settled = rec[1 + n_buckets : 5 + n_buckets]
+        out[client_id] = AgingRow(
+            key=str(client_id),
+            label="",
+            buckets=buckets,
+            open_invoices=int(n_open or 0),
+            sales_window=_money(sales),
+            late_days=Decimal(str(round(float(late or 0), 2))),
+            settled_count=int(settled or 0),
+            client_id=client_id,
+        )
+    return out
+
+
+def aging_report(
+    *,
+    clients: QuerySet[Client],
+    as_of: dt.date,
+    edges: Sequence[int] | None = None,
+    dso_days: int | None = None,
+    include_settled: bool = False,
+) -> AgingReport:
+    """Aging of ``clients`` (already scoped by the caller's selector) as of ``as_of``,
+    by client, KAM, team and company. Clients with nothing open are left out unless
+    ``include_settled``."""
+    edges = tuple(edges) if edges else parse_edges(None)
+    dso_days = dso_days or int(getattr(settings, "AGING_DSO_DAYS", 90))
+    n = len(edges) + 2
+    per_client = rows_from_raw(
+        raw_aging(as_of=as_of, edges=edges, dso_days=dso_days, clients=clients), n
+    )
+    meta = {
+        c.pk: c
+        for c in Client.objects.filter(pk__in=list(per_client)).select_related("owner__team")
+    }
+    client_rows: list[AgingRow] = []
+    kams: dict[str, AgingRow] = {}
+    teams: dict[str, AgingRow] = {}
+    company = AgingRow(key="company", label="Company", buckets=[ZERO] * n)
+    for client_id, row in per_client.items():
+        if not include_settled and row.total == 0:
+            continue
+        client = meta[client_id]
+        owner = client.owner
+        team = owner.team
+        row.label = client.legal_name
+        row.owner = owner.get_full_name() or owner.get_username()
+        row.team = team.name if team else ""
+        row.extra = {"owner_id": owner.pk, "team_id": team.pk if team else None}
+        client_rows.append(row)
+        kam = kams.setdefault(
+            str(owner.pk),
+            AgingRow(key=str(owner.pk), label=row.owner, buckets=[ZERO] * n, team=row.team),
+        )
+        kam.add(row)
+        team_key = str(team.pk) if team else "none"
+        team_row = teams.setdefault(
+            team_key,
+            AgingRow(key=team_key, label=row.team or "(no team)", buckets=[ZERO] * n),
+        )
+        team_row.add(row)
+        company.add(row)
+    client_rows.sort(key=lambda r: (-r.total, r.label))
+    return AgingReport(
+        as_of=as_of,
+        edges=edges,
+        dso_days=dso_days,
+        clients=client_rows,
+        kams=sorted(kams.values(), key=lambda r: (-r.total, r.label)),
+        teams=sorted(teams.values(), key=lambda r: (-r.total, r.label)),
+        company=company,
+    )
+
+
+@dataclass
+class OpenInvoice:
+    invoice_id: int
+    number: str
+    client_id: int
+    client: str
+    issue_date: dt.date
+    due_date: dt.date
+    gross_total: Decimal
+    open_amount: Decimal
+    days_past_due: int
+    bucket: str
+
+
+def open_invoices_as_of(
+    *,
+    invoices: QuerySet[Invoice],
+    as_of: dt.date,
+    edges: Sequence[int] | None = None,
+    bucket: str | None = None,
+) -> list[OpenInvoice]:
+    """The drill-down: each invoice of ``invoices`` (already scoped and filtered by the
+    caller) with a non-zero open amount on ``as_of``, with its days past due and bucket."""
+    from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    edges = tuple(edges) if edges else parse_edges(None)
+    labels = bucket_labels(edges)
+    if bucket is not None and bucket not in labels:
+        raise ValidationFailed(f"bucket: one of {', '.join(labels)}", field="bucket")
+    money = DecimalField(max_digits=18, decimal_places=2)
+
+    def summed(qs: QuerySet, column: str) -> Coalesce:
+        sub = qs.values("invoice_id").annotate(s=Sum(column)).values("s")
+        return Coalesce(Subquery(sub, output_field=money), Value(ZERO), output_field=money)
+
+    allocated = Allocation.objects.filter(
+        invoice_id=OuterRef("pk"), allocated_on__lte=as_of
+    ).filter(Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of))
+    credited = CreditNote.objects.filter(invoice_id=OuterRef("pk"), issue_date__lte=as_of)
+    qs = (
+        invoices.filter(issue_date__lte=as_of)
+        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
+        .annotate(alloc=summed(allocated, "amount"), cred=summed(credited, "gross_total"))
+        .select_related("client")
+        .order_by("due_date", "id")
+    )
+    out: list[OpenInvoice] = []
+    for inv in qs:
+        open_amt = q2(inv.gross_total - inv.alloc - inv.cred)  # type: ignore[attr-defined]
+        if open_amt == 0:
+            continue
+        days = (as_of - inv.due_date).days
+        label = labels[bucket_index(days, edges)]
+        if bucket is not None and label != bucket:
+            continue
+        out.append(
+            OpenInvoice(
+                invoice_id=inv.pk,
+                number=inv.number,
+                client_id=inv.client_id,
+                client=inv.client.legal_name,
+                issue_date=inv.issue_date,
+                due_date=inv.due_date,
+                gross_total=inv.gross_total,
+                open_amount=open_amt,
+                days_past_due=max(days, 0),
+                bucket=label,
+            )
+        )
+    return out

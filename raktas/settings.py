@@ -53,10 +53,13 @@ INSTALLED_APPS = [
     "raktas.ledger",
     "raktas.receivables",
     "raktas.imports",
+    "django_htmx",
+    "raktas.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Maps NotFound/PermissionDenied raised by selectors to the 404/403 pages.
+    "raktas.web.middleware.DomainErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "raktas.urls"
@@ -158,6 +164,27 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Pages load scripts and styles only from our own static files: no inline <script>,
+# no inline event handlers, no inline styles (htmx is configured by a meta tag).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+# Sign-in throttling: this many failures for one username from one address (or
+# LOGIN_MAX_FAILURES_PER_IP from one address) lock sign-in for LOGIN_LOCKOUT_MINUTES.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en") or "en"

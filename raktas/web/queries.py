@@ -1,0 +1,682 @@
+"""Reads the pages need, built only on the scoped selectors.
+
+Nothing here decides who sees what: every query starts from ``clients_visible_to``,
+``orders_visible_to``, ``invoices_visible_to`` … so a page, its search box, its chart
+and its export can show no row the API would refuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from raktas.catalog.models import Price, Product
+from raktas.catalog.selectors import products_visible_to, valid_on
+from raktas.clients.models import Client, ClientStatus, Segment, Tier
+from raktas.clients.selectors import clients_visible_to, contacts_visible_to, with_balances
+from raktas.core.money import ZERO
+from raktas.ledger.models import CreditNote, Invoice, InvoiceLine
+from raktas.ledger.selectors import (
+    account_clients_visible_to,
+    client_balance,
+    credit_notes_visible_to,
+    invoices_visible_to,
+    payments_visible_to,
+)
+from raktas.orders.models import OPEN_EXPOSURE_STATUSES, Order, OrderStatus
+from raktas.orders.selectors import orders_visible_to
+from raktas.org.access import Scope, scope_for, today
+from raktas.org.models import Role, Team, User
+
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
+PAGE_SIZE = 50
+# Sorting by a computed column (balance, revenue …) computes it for every filtered
+# row; above this many rows that stops being fast, so the page asks to narrow first.
+COMPUTED_SORT_MAX_ROWS = 6000
+# Orders that count as the client having ordered (not drafts, not withdrawn).
+_PLACED = ~Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REFUSED])
+
+
+def months_back(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` before ``day``'s month."""
+    index = day.year * 12 + (day.month - 1) - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def year_ago(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=365)
+
+
+# --- account visibility ------------------------------------------------------------
+
+
+def sees_accounts(scope: Scope) -> bool:
+    """Whether the user sees balances of every client they see (not the order desk)."""
+    return scope.all_clients or (bool(scope.kam_ids) and not scope.desk)
+
+
+def account_q(scope: Scope, prefix: str = "") -> Q:
+    """Rows whose account (balance, revenue, payments) the user may see: mirrors
+    ``account_clients_visible_to``."""
+    if scope.all_clients:
+        return Q()
+    return Q(**{f"{prefix}owner_id__in": scope.kam_ids})
+
+
+def _revenue_expr(since: dt.date) -> Any:
+    """Net invoiced minus net credited since ``since``: the revenue the lists show."""
+    invoiced = (
+        Invoice.objects.filter(client_id=OuterRef("pk"), issue_date__gte=since)
+        .order_by()
+        .values("client_id")
+        .annotate(t=Sum("net_total"))
+        .values("t")
+    )
+    credited = (
+        CreditNote.objects.filter(client_id=OuterRef("pk"), issue_date__gte=since)
+        .order_by()
+        .values("client_id")
+        .annotate(t=Sum("net_total"))
+        .values("t")
+    )
+    return Coalesce(Subquery(invoiced, output_field=_MONEY), Value(ZERO)) - Coalesce(
+        Subquery(credited, output_field=_MONEY), Value(ZERO)
+    )
+
+
+def _last_order_expr() -> Any:
+    return Subquery(
+        Order.objects.filter(_PLACED, client_id=OuterRef("pk"))
+        .order_by("-order_date")
+        .values("order_date")[:1]
+    )
+
+
+# --- My clients ----------------------------------------------------------------------
+
+
+@dataclass
+class ClientFilters:
+    q: str = ""
+    segment: int | None = None
+    tier: str = ""
+    status: str = ""
+    owner: int | None = None
+    overdue: bool = False
+    sort: str = "name"
+
+    @classmethod
+    def from_params(cls, params: Any) -> ClientFilters:
+        def as_int(raw: str | None) -> int | None:
+            try:
+                return int(raw) if raw else None
+            except ValueError:
+                return None
+
+        sort = params.get("sort") or "name"
+        if sort.lstrip("-") not in SORTS:
+            sort = "name"
+        tier = params.get("tier") or ""
+        status = params.get("status") or ""
+        return cls(
+            q=(params.get("q") or "").strip()[:100],
+            segment=as_int(params.get("segment")),
+            tier=tier if tier in Tier.values else "",
+            status=status if status in ClientStatus.values else "",
+            owner=as_int(params.get("owner")),
+            overdue=params.get("overdue") in ("1", "on", "true"),
+            sort=sort,
+        )
+
+    def as_params(self) -> dict[str, str]:
+        out = {
+            "q": self.q,
+            "segment": str(self.segment or ""),
+            "tier": self.tier,
+            "status": self.status,
+            "owner": str(self.owner or ""),
+            "overdue": "1" if self.overdue else "",
+            "sort": "" if self.sort == "name" else self.sort,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+# Sort keys: the plain ones use indexed columns; the computed ones need an annotation.
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("legal_name", "id"),
+    "segment": ("segment__name", "legal_name", "id"),
+    "tier": ("tier", "legal_name", "id"),
+    "status": ("status", "legal_name", "id"),
+    "owner": ("owner__username", "legal_name", "id"),
+    "last_order": ("last_order", "id"),
+    "balance": ("balance", "id"),
+    "overdue": ("overdue", "id"),
+    "revenue": ("revenue", "id"),
+}
+COMPUTED_SORTS = frozenset({"last_order", "balance", "overdue", "revenue"})
+ACCOUNT_SORTS = frozenset({"balance", "overdue", "revenue"})
+
+
+def filtered_clients(user: User, filters: ClientFilters) -> QuerySet[Client]:
+    """The user's clients narrowed by the filters (no ordering, no computed columns)."""
+    scope = scope_for(user)
+    qs = clients_visible_to(user)
+    if filters.q:
+        q = filters.q
+        qs = qs.filter(
+            Q(legal_name__icontains=q) | Q(registration_code__startswith=q) | Q(vat_code__iexact=q)
+        )
+    if filters.segment:
+        qs = qs.filter(segment_id=filters.segment)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.overdue:
+        # Only clients whose account the user sees may be picked out by their debt.
+        overdue = Invoice.objects.filter(
+            client_id=OuterRef("pk"), due_date__lt=today(), open_amount__gt=0
+        )
+        qs = qs.filter(account_q(scope)).filter(Exists(overdue))
+    return qs
+
+
+def _with_computed(qs: QuerySet[Client], since: dt.date) -> QuerySet[Client]:
+    return with_balances(qs).annotate(revenue=_revenue_expr(since), last_order=_last_order_expr())
+
+
+def can_sort_by(scope: Scope, key: str, total: int) -> bool:
+    key = key.lstrip("-")
+    if key in ACCOUNT_SORTS and not sees_accounts(scope):
+        return False
+    return not (key in COMPUTED_SORTS and total > COMPUTED_SORT_MAX_ROWS)
+
+
+@dataclass
+class ClientRow:
+    client: Client
+    account: bool  # whether balance, overdue and revenue may be shown
+    balance: Decimal | None
+    overdue: Decimal | None
+    revenue: Decimal | None
+    last_order: dt.date | None
+
+
+@dataclass
+class ClientPage:
+    rows: list[ClientRow]
+    total: int
+    page: int
+    pages: int
+    sort: str
+    sortable: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.page * PAGE_SIZE, self.total)
+
+
+def _rows(user: User, clients: list[Client]) -> list[ClientRow]:
+    scope = scope_for(user)
+    rows = []
+    for c in clients:
+        account = scope.all_clients or c.owner_id in scope.kam_ids
+        rows.append(
+            ClientRow(
+                client=c,
+                account=account,
+                balance=c.balance if account else None,  # type: ignore[attr-defined]
+                overdue=c.overdue if account else None,  # type: ignore[attr-defined]
+                revenue=c.revenue if account else None,  # type: ignore[attr-defined]
+                last_order=c.last_order,  # type: ignore[attr-defined]
+            )
+        )
+    return rows
+
+
+def client_page(user: User, filters: ClientFilters, page: int = 1) -> ClientPage:
+    """One page of the client table. Only the page's rows get balances and revenue
+    computed, so the cost does not grow with the size of the book."""
+    scope = scope_for(user)
+    base = filtered_clients(user, filters)
+    total = base.count()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    sort = filters.sort if can_sort_by(scope, filters.sort, total) else "name"
+    key = sort.lstrip("-")
+    order = [("-" + f if sort.startswith("-") else f) for f in SORTS[key]]
+    since = year_ago(today())
+    if key in COMPUTED_SORTS:
+        ordered = _with_computed(base, since).order_by(*order)
+    else:
+        ordered = base.order_by(*order)
+    offset = (page - 1) * PAGE_SIZE
+    ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
+    fetched = {
+        c.pk: c
+        for c in _with_computed(Client.objects.filter(pk__in=ids), since).select_related(
+            "segment", "owner"
+        )
+    }
+    sortable = {k: can_sort_by(scope, k, total) for k in SORTS}
+    return ClientPage(
+        rows=_rows(user, [fetched[pk] for pk in ids if pk in fetched]),
+        total=total,
+        page=page,
+        pages=pages,
+        sort=sort,
+        sortable=sortable,
+    )
+
+
+def iter_client_rows(user: User, filters: ClientFilters, chunk: int = 500) -> Any:
+    """Every row the user may see under the filters, in name order, computed a chunk
+    at a time (the XLSX export)."""
+    base = filtered_clients(user, filters).order_by("legal_name", "id")
+    since = year_ago(today())
+    ids = list(base.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        fetched = {
+            c.pk: c
+            for c in _with_computed(Client.objects.filter(pk__in=part), since).select_related(
+                "segment", "owner"
+            )
+        }
+        yield from _rows(user, [fetched[pk] for pk in part if pk in fetched])
+
+
+def filter_choices(user: User) -> dict[str, Any]:
+    scope = scope_for(user)
+    owners: list[User] = []
+    if scope.all_clients or len(scope.kam_ids) > 1:
+        visible_owner_ids = (
+            User.objects.filter(role_grants__role__in=[Role.KAM, Role.HEAD_OF_SALES])
+            if scope.all_clients
+            else User.objects.filter(pk__in=scope.kam_ids)
+        )
+        owners = list(visible_owner_ids.distinct().order_by("username"))
+    return {
+        "segments": list(Segment.objects.all()),
+        "tiers": Tier.choices,
+        "statuses": ClientStatus.choices,
+        "owners": owners,
+    }
+
+
+# --- Client 360 ---------------------------------------------------------------------
+
+
+@dataclass
+class MonthPoint:
+    month: dt.date
+    revenue: Decimal
+
+
+def monthly_revenue(user: User, client: Client, months: int = 24) -> list[MonthPoint]:
+    """Net revenue by month for the last ``months`` months (current month included),
+    from the invoices and credit notes the user may see."""
+    start = months_back(today(), months - 1)
+    totals: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for row in (
+        invoices_visible_to(user)
+        .filter(client=client, issue_date__gte=start)
+        .annotate(m=TruncMonth("issue_date"))
+        .values("m")
+        .annotate(t=Sum("net_total"))
+        .order_by()
+    ):
+        totals[_as_date(row["m"])] += row["t"] or ZERO
+    for row in (
+        credit_notes_visible_to(user)
+        .filter(client=client, issue_date__gte=start)
+        .annotate(m=TruncMonth("issue_date"))
+        .values("m")
+        .annotate(t=Sum("net_total"))
+        .order_by()
+    ):
+        totals[_as_date(row["m"])] -= row["t"] or ZERO
+    return [
+        MonthPoint(month=months_back(today(), i), revenue=totals[months_back(today(), i)])
+        for i in range(months - 1, -1, -1)
+    ]
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@dataclass
+class TopProduct:
+    product: Product
+    quantity: Decimal
+    net: Decimal
+    margin: Decimal | None
+
+
+def top_products(user: User, client: Client, *, limit: int = 10) -> list[TopProduct]:
+    """The products the client bought most (net) over the last 12 months."""
+    from raktas.org.access import sees_margin
+
+    invoices = invoices_visible_to(user).filter(client=client, issue_date__gte=year_ago(today()))
+    rows = list(
+        InvoiceLine.objects.filter(invoice__in=invoices, product__isnull=False)
+        .values("product_id")
+        .annotate(q=Sum("quantity"), n=Sum("net"), c=Sum("cost"))
+        .order_by("-n")[:limit]
+    )
+    products = Product.objects.in_bulk([r["product_id"] for r in rows])
+    margin = sees_margin(user)
+    return [
+        TopProduct(
+            product=products[r["product_id"]],
+            quantity=r["q"] or ZERO,
+            net=r["n"] or ZERO,
+            margin=(r["n"] or ZERO) - (r["c"] or ZERO) if margin else None,
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class Credit:
+    limit: Decimal
+    balance: Decimal
+    open_orders: Decimal
+    exposure: Decimal
+    headroom: Decimal
+    used_pct: Decimal
+
+
+def credit_position(user: User, client: Client, balance: dict[str, Decimal]) -> Credit:
+    """Exposure = open balance + orders submitted, confirmed or shipped but not invoiced."""
+    open_orders = (
+        orders_visible_to(user)
+        .filter(client=client, status__in=OPEN_EXPOSURE_STATUSES)
+        .aggregate(t=Sum("gross_total"))["t"]
+        or ZERO
+    )
+    exposure = balance["balance"] + open_orders
+    limit = client.credit_limit
+    used = (exposure * 100 / limit).quantize(Decimal("1")) if limit > 0 else Decimal(0)
+    return Credit(
+        limit=limit,
+        balance=balance["balance"],
+        open_orders=open_orders,
+        exposure=exposure,
+        headroom=limit - exposure,
+        used_pct=used,
+    )
+
+
+def client_360(user: User, client: Client) -> dict[str, Any]:
+    account = account_clients_visible_to(user).filter(pk=client.pk).exists()
+    ctx: dict[str, Any] = {
+        "client": client,
+        "contacts": list(contacts_visible_to(user).filter(client=client)),
+        "orders": list(
+            orders_visible_to(user)
+            .filter(client=client)
+            .select_related("kam")
+            .order_by("-created_at", "-id")[:15]
+        ),
+        "invoices": list(
+            invoices_visible_to(user).filter(client=client).order_by("-issue_date", "-id")[:15]
+        ),
+        "months": monthly_revenue(user, client),
+        "top_products": top_products(user, client),
+        "account": account,
+        "today": today(),
+    }
+    if account:
+        balance = client_balance(client)
+        ctx["balance"] = balance
+        ctx["credit"] = credit_position(user, client, balance)
+        ctx["payments"] = list(
+            payments_visible_to(user).filter(client=client).order_by("-received_on", "-id")[:15]
+        )
+    return ctx
+
+
+# --- Order entry ----------------------------------------------------------------------
+
+
+@dataclass
+class ProductHit:
+    product: Product
+    price: Decimal | None
+
+
+def product_search(user: User, order: Order, text: str, limit: int = 10) -> list[ProductHit]:
+    """Active products whose SKU starts with, or whose name contains, ``text``, with
+    the price in the order's column on the order date."""
+    text = text.strip()
+    if not text:
+        return []
+    qs = (
+        products_visible_to(user)
+        .filter(active=True)
+        .filter(Q(sku__istartswith=text) | Q(name__icontains=text))
+        .order_by("sku")[:limit]
+    )
+    products = list(qs)
+    prices: dict[int, Decimal] = {}
+    for row in (
+        Price.objects.filter(
+            valid_on(order.order_date),
+            column_id=order.price_column_id,
+            product_id__in=[p.pk for p in products],
+        )
+        .order_by("product_id", "-valid_from")
+        .values("product_id", "price")
+    ):
+        prices.setdefault(row["product_id"], row["price"])
+    return [ProductHit(product=p, price=prices.get(p.pk)) for p in products]
+
+
+# --- Today ------------------------------------------------------------------------------
+
+
+@dataclass
+class SilentClient:
+    client: Client
+    last_order: dt.date
+    days_since: int
+    usual_gap: int | None
+
+
+SILENT_AFTER_DAYS = 90
+SILENT_FACTOR = Decimal("1.5")
+
+
+def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
+    """Active clients of the user's book who have not ordered for longer than usual:
+    more than 1.5 × their median gap between orders, or more than 90 days."""
+    scope = scope_for(user)
+    day = today()
+    clients = clients_visible_to(user).filter(
+        owner_id__in=scope.kam_ids, status=ClientStatus.ACTIVE
+    )
+    dates: dict[int, list[dt.date]] = defaultdict(list)
+    rows = (
+        orders_visible_to(user)
+        .filter(_PLACED, client__in=clients, order_date__gte=day - dt.timedelta(days=730))
+        .values_list("client_id", "order_date")
+        .order_by("client_id", "order_date")
+        .distinct()
+    )
+    for client_id, order_date in rows:
+        dates[client_id].append(order_date)
+    flagged: list[tuple[float, int, dt.date, int, int | None]] = []
+    for client_id, days in dates.items():
+        last = days[-1]
+        since = (day - last).days
+        gaps = [(b - a).days for a, b in itertools.pairwise(days) if (b - a).days > 0]
+        usual = int(statistics.median(gaps)) if len(gaps) >= 2 else None
+        late_for_them = usual is not None and since > float(SILENT_FACTOR) * max(usual, 1)
+        if late_for_them or since > SILENT_AFTER_DAYS:
+            ratio = since / max(usual or SILENT_AFTER_DAYS, 1)
+            flagged.append((ratio, client_id, last, since, usual))
+    flagged.sort(key=lambda f: (-f[0], f[1]))
+    top = flagged[:limit]
+    by_pk = Client.objects.in_bulk([f[1] for f in top])
+    return [
+        SilentClient(client=by_pk[f[1]], last_order=f[2], days_since=f[3], usual_gap=f[4])
+        for f in top
+        if f[1] in by_pk
+    ]
+
+
+def today_for(user: User) -> dict[str, Any]:
+    scope = scope_for(user)
+    day = today()
+    mine = Q(client__owner_id__in=scope.kam_ids)
+    orders = orders_visible_to(user).filter(mine).select_related("client", "kam")
+    overdue = (
+        invoices_visible_to(user)
+        .filter(mine, open_amount__gt=0, due_date__lt=day)
+        .select_related("client")
+    )
+    overdue_sum = overdue.aggregate(t=Sum("open_amount"), n=Count("id"))
+    return {
+        "returned": list(
+            orders.filter(status=OrderStatus.DRAFT, returned_count__gt=0).order_by("-id")[:25]
+        ),
+        "overdue": [
+            {"invoice": inv, "days": (day - inv.due_date).days}
+            for inv in overdue.order_by("due_date", "id")[:25]
+        ],
+        "overdue_total": overdue_sum["t"] or ZERO,
+        "overdue_count": overdue_sum["n"] or 0,
+        "waiting": list(
+            orders.filter(status=OrderStatus.SUBMITTED).order_by("submitted_at", "id")[:25]
+        ),
+        "drafts": list(
+            orders.filter(status=OrderStatus.DRAFT, returned_count=0, kam=user).order_by("-id")[:10]
+        ),
+        "silent": silent_clients(user),
+        "today": day,
+    }
+
+
+# --- Team -----------------------------------------------------------------------------------
+
+
+@dataclass
+class KamStats:
+    kam: User
+    clients: int = 0
+    revenue: Decimal = ZERO
+    overdue: Decimal = ZERO
+    waiting: int = 0
+
+
+@dataclass
+class TeamStats:
+    team: Team | None
+    kams: list[KamStats]
+
+    @property
+    def totals(self) -> KamStats:
+        total = KamStats(kam=None)  # type: ignore[arg-type]
+        for k in self.kams:
+            total.clients += k.clients
+            total.revenue += k.revenue
+            total.overdue += k.overdue
+            total.waiting += k.waiting
+        return total
+
+
+def team_stats(user: User) -> list[TeamStats]:
+    """Per KAM of the teams the user heads (the director: every team), their client
+    count, 12-month revenue, overdue debt and orders waiting at the desk."""
+    scope = scope_for(user)
+    day = today()
+    if scope.all_clients and user.has_role(Role.DIRECTOR):
+        teams: list[Team | None] = [*Team.objects.all(), None]
+        kams = User.objects.filter(role_grants__role=Role.KAM)
+    else:
+        teams = list(Team.objects.filter(head=user))
+        kams = User.objects.filter(role_grants__role=Role.KAM, team__in=teams)
+    kam_list = list(kams.filter(is_active=True).distinct().order_by("username"))
+    ids = [k.pk for k in kam_list]
+    clients = clients_visible_to(user).filter(owner_id__in=ids)
+    count = dict(
+        clients.values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n").order_by()
+    )
+    since = year_ago(day)
+    revenue: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for owner_id, total in (
+        invoices_visible_to(user)
+        .filter(client__owner_id__in=ids, issue_date__gte=since)
+        .values("client__owner_id")
+        .annotate(t=Sum("net_total"))
+        .values_list("client__owner_id", "t")
+        .order_by()
+    ):
+        revenue[owner_id] += total or ZERO
+    for owner_id, total in (
+        credit_notes_visible_to(user)
+        .filter(client__owner_id__in=ids, issue_date__gte=since)
+        .values("client__owner_id")
+        .annotate(t=Sum("net_total"))
+        .values_list("client__owner_id", "t")
+        .order_by()
+    ):
+        revenue[owner_id] -= total or ZERO
+    overdue = dict(
+        invoices_visible_to(user)
+        .filter(client__owner_id__in=ids, due_date__lt=day, open_amount__gt=0)
+        .values("client__owner_id")
+        .annotate(t=Sum("open_amount"))
+        .values_list("client__owner_id", "t")
+        .order_by()
+    )
+    waiting = dict(
+        orders_visible_to(user)
+        .filter(client__owner_id__in=ids, status=OrderStatus.SUBMITTED)
+        .values("client__owner_id")
+        .annotate(n=Count("id"))
+        .values_list("client__owner_id", "n")
+        .order_by()
+    )
+    stats = {
+        k.pk: KamStats(
+            kam=k,
+            clients=count.get(k.pk, 0),
+            revenue=revenue.get(k.pk, ZERO),
+            overdue=overdue.get(k.pk) or ZERO,
+            waiting=waiting.get(k.pk, 0),
+        )
+        for k in kam_list
+    }
+    out = []
+    for team in teams:
+        members = [s for s in stats.values() if s.kam.team_id == (team.pk if team else None)]
+        if members or team is not None:
+            out.append(TeamStats(team=team, kams=members))
+    return out

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "raktas.ledger",
     "raktas.receivables",
     "raktas.imports",
+    "raktas.analytics",
     "django_htmx",
     "raktas.web",
 ]

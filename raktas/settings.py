@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "raktas.catalog",
     "raktas.orders",
     "raktas.ledger",
+    "raktas.banking",
     "raktas.receivables",
     "raktas.imports",
     "raktas.analytics",

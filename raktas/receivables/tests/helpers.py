@@ -37,7 +37,11 @@ def pay(
 ) -> Payment:
     allocate: object = "oldest" if to is None else [(to, D(part or amount))]
     return payment_record(
-        by=by, client=client, amount=D(amount), received_on=on, allocate=allocate  # type: ignore[arg-type]
+        by=by,
+        client=client,
+        amount=D(amount),
+        received_on=on,
+        allocate=allocate,  # type: ignore[arg-type]
     )
 
 

@@ -112,7 +112,7 @@ def test_rollups_by_kam_team_and_company_add_up(world):
     assert sum((r.total for r in report.kams), Decimal(0)) == D("70.00")
     teams = {r.label: r.total for r in report.teams}
     assert teams == {"North": D("50.00"), "South": D("20.00")}
-    kam_a = [r for r in report.kams if r.key == str(world.kam_a.pk)][0]
+    kam_a = next(r for r in report.kams if r.key == str(world.kam_a.pk))
     assert kam_a.total == D("10.00")
 
 

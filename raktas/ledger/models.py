@@ -204,7 +204,7 @@ class PaymentReversal(models.Model):
 
 
 class AllocationManager(models.Manager["Allocation"]):
-    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def bulk_create(self, objs, *args, **kwargs):
         """Importers write allocations in bulk without a date: give each the date the
         services would (see ``Allocation.default_date``), in two queries."""
         objs = list(objs)
@@ -264,7 +264,7 @@ class Allocation(models.Model):
             ),
         ]
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.allocated_on is None:
             self.allocated_on = self.default_date(self.payment, self.invoice)
         super().save(*args, **kwargs)

@@ -402,7 +402,7 @@ def open_invoices_as_of(
     )
     out: list[OpenInvoice] = []
     for inv in qs:
-        open_amt = q2(inv.gross_total - inv.alloc - inv.cred)  # type: ignore[attr-defined]
+        open_amt = q2(inv.gross_total - inv.alloc - inv.cred)
         if open_amt == 0:
             continue
         days = (as_of - inv.due_date).days

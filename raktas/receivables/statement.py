@@ -156,7 +156,7 @@ def build_statement(client: Client, date_from: dt.date, date_to: dt.date) -> Sta
     if date_to < date_from:
         raise ValidationFailed("date_to: must not be before date_from", field="date_to")
 
-    def before(qs, field_name: str, amount: str) -> Decimal:  # type: ignore[no-untyped-def]
+    def before(qs, field_name: str, amount: str) -> Decimal:
         return qs.filter(**{f"{field_name}__lt": date_from}).aggregate(s=Sum(amount))["s"] or ZERO
 
     invoices = Invoice.objects.filter(client=client)
@@ -172,7 +172,7 @@ def build_statement(client: Client, date_from: dt.date, date_to: dt.date) -> Sta
     lines: list[tuple[tuple[object, ...], StatementLine]] = []
     period = {"__gte": date_from, "__lte": date_to}
 
-    def within(qs, field_name: str):  # type: ignore[no-untyped-def]
+    def within(qs, field_name: str):
         return qs.filter(**{f"{field_name}{k}": v for k, v in period.items()})
 
     for inv in within(invoices, "issue_date").values_list(
@@ -319,8 +319,8 @@ def statement_xlsx(statement: Statement, language: str) -> bytes:
     row += 1
     put(ws, row, 1, lab["confirm"])
     row += 2
-    for col, party in ((1, _company()["name"]), (4, statement.client.legal_name)):
-        put(ws, row, col, lab["for"].format(party=party), bold=True)
+    for col, signer in ((1, _company()["name"]), (4, statement.client.legal_name)):
+        put(ws, row, col, lab["for"].format(party=signer), bold=True)
         put(ws, row + 1, col, f"{lab['name_position']}: ____________________")
         put(ws, row + 2, col, f"{lab['signature']}: ____________________")
         put(ws, row + 3, col, f"{lab['stamp_date']}: ____________________")
@@ -490,11 +490,11 @@ def statement_pdf(statement: Statement, language: str) -> bytes:
     multi_cell(0, 4.5, lab["confirm"], new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     top = pdf.get_y()
-    for i, party in enumerate((company["name"], statement.client.legal_name)):
+    for i, signer in enumerate((company["name"], statement.client.legal_name)):
         x = pdf.l_margin + i * half
         pdf.set_xy(x, top)
         use(9, True)
-        multi_cell(half - 6, 5, lab["for"].format(party=party), new_x="LEFT", new_y="NEXT")
+        multi_cell(half - 6, 5, lab["for"].format(party=signer), new_x="LEFT", new_y="NEXT")
         use(8)
         for key in ("name_position", "signature", "stamp_date"):
             pdf.ln(6)

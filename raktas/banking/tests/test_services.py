@@ -34,6 +34,7 @@ def test_importing_a_statement_matches_payments_by_each_rule(world, books):
         books[number].refresh_from_db()
         assert books[number].open_amount == 0, number
     payment = entries[D("1210.00")].payment
+    assert payment is not None
     assert payment.received_on == dt.date(2026, 11, 28)
     assert payment.allocations.get().invoice == books["101"]
     assert AuditEntry.objects.filter(action="import", entity="banking.bankstatement").exists()
@@ -105,6 +106,7 @@ def test_finance_resolves_a_waiting_entry_to_a_client_and_invoice(world, books):
     assert entry.status == BankEntryStatus.RESOLVED and entry.match_rule == "manual"
     extra.refresh_from_db()
     assert extra.open_amount == D("50.01")
+    assert entry.payment is not None
     assert entry.payment.received_on == waiting.booking_date
     with pytest.raises(IllegalTransition):
         bank_entry_resolve(by=fin, entry=entry, client=world.client_d)

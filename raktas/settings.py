@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "raktas.banking",
     "raktas.receivables",
     "raktas.imports",
+    "raktas.seed",
     "raktas.analytics",
     "django_htmx",
     "raktas.web",

@@ -97,10 +97,13 @@ def aging_sql(
     client_filter_params: Sequence[Any] = (),
     tables: dict[str, str] | None = None,
 ) -> tuple[str, list[Any]]:
-    """The one aggregate query: a row per client with the open amount in each bucket,
-    the number of open invoices, sales in the DSO window, and days-late figures.
+    """The one aggregate query: a row per client and bucket with the open amount, the
+    number of open invoices, sales in the DSO window and days-late figures (those three
+    are additive, so the caller adds a client's rows up).
 
-    ``vendor`` is "sqlite", "postgresql" or "duckdb"; placeholders are ``%s``.
+    ``vendor`` is "sqlite", "postgresql" or "duckdb"; placeholders are ``%s``. Bucket 0
+    is "not due", bucket k holds due dates in [D − edge_k, D − edge_(k−1)), the last one
+    everything older: plain date comparisons, no date arithmetic per row.
     """
     t = tables or {
         "invoice": Invoice._meta.db_table,
@@ -109,37 +112,23 @@ def aging_sql(
     }
     late_start = as_of - dt.timedelta(days=LATE_WINDOW_DAYS)
     dso_start = as_of - dt.timedelta(days=dso_days)
-    # Bucket k holds due dates in [D − edge_k, D − edge_{k-1}); plain date comparisons,
-    # no per-row date arithmetic.
-    bounds = [as_of - dt.timedelta(days=e) for e in edges]
-    bucket_sql: list[str] = []
-    bucket_params: list[Any] = []
-    bucket_sql.append("SUM(CASE WHEN t.due_date >= %s THEN t.open_amt ELSE 0 END)")
-    bucket_params.append(as_of)
-    upper = as_of
-    for bound in bounds:
-        bucket_sql.append(
-            "SUM(CASE WHEN t.due_date < %s AND t.due_date >= %s THEN t.open_amt ELSE 0 END)"
-        )
-        bucket_params += [upper, bound]
-        upper = bound
-    bucket_sql.append("SUM(CASE WHEN t.due_date < %s THEN t.open_amt ELSE 0 END)")
-    bucket_params.append(upper)
-    late = _days_between(vendor, "t.settled_on", "t.due_date")
-    buckets = ",\n  ".join(f"{expr} AS b{i}" for i, expr in enumerate(bucket_sql))
+    bucket_sql = ["WHEN i.due_date >= %s THEN 0"]
+    bucket_params: list[Any] = [as_of]
+    for k, edge in enumerate(edges, start=1):
+        bucket_sql.append(f"WHEN i.due_date >= %s THEN {k}")
+        bucket_params.append(as_of - dt.timedelta(days=edge))
+    bucket = f"CASE {' '.join(bucket_sql)} ELSE {len(edges) + 1} END"
+    late = _days_between(vendor, "i.settled_on", "i.due_date")
     scope = f"AND i.client_id IN ({client_filter_sql})" if client_filter_sql else ""
+    # The open amount per invoice is computed once, in a materialised CTE: inlined, the
+    # engine could re-run its correlated subqueries for every expression that reads it.
+    # An invoice settled on or before D is open 0 without adding anything up.
     sql = f"""
-SELECT t.client_id,
-  {buckets},
-  SUM(CASE WHEN ABS(t.open_amt) >= 0.005 THEN 1 ELSE 0 END) AS n_open,
-  SUM(CASE WHEN t.issue_date > %s THEN t.gross_total ELSE 0 END) AS sales_window,
-  SUM(CASE WHEN ABS(t.open_amt) < 0.005 AND t.settled_on > %s AND t.settled_on <= %s
-            AND {late} > 0 THEN {late} ELSE 0 END)
-    AS late_days,
-  SUM(CASE WHEN ABS(t.open_amt) < 0.005 AND t.settled_on > %s AND t.settled_on <= %s
-    THEN 1 ELSE 0 END) AS n_settled
-FROM (
-  SELECT i.client_id, i.due_date, i.issue_date, i.gross_total, i.settled_on,
+WITH t AS MATERIALIZED (
+  SELECT i.client_id,
+    {bucket} AS bucket,
+    CASE WHEN i.issue_date > %s THEN i.gross_total ELSE 0 END AS sales,
+    CASE WHEN i.settled_on <= %s AND i.settled_on > %s THEN {late} END AS late,
     CASE WHEN i.settled_on IS NOT NULL AND i.settled_on <= %s THEN 0
     ELSE i.gross_total
       - COALESCE((SELECT SUM(a.amount) FROM {t["allocation"]} a
@@ -150,21 +139,22 @@ FROM (
     END AS open_amt
   FROM {t["invoice"]} i
   WHERE i.issue_date <= %s AND (i.settled_on IS NULL OR i.settled_on > %s) {scope}
-) t
-GROUP BY t.client_id
+)
+SELECT t.client_id, t.bucket,
+  SUM(t.open_amt) AS open_amt,
+  SUM(CASE WHEN ABS(t.open_amt) >= 0.005 THEN 1 ELSE 0 END) AS n_open,
+  SUM(t.sales) AS sales_window,
+  SUM(CASE WHEN t.late > 0 THEN t.late ELSE 0 END) AS late_days,
+  COUNT(t.late) AS n_settled
+FROM t
+GROUP BY t.client_id, t.bucket
 """
     params: list[Any] = [
         *bucket_params,
         dso_start,
-        late_start,
         as_of,
         late_start,
-        as_of,
-        as_of,
-        as_of,
-        as_of,
-        as_of,
-        as_of,
+        *([as_of] * 5),
         late_start,
         *client_filter_params,
     ]
@@ -275,21 +265,19 @@ def raw_aging(
 
 
 def rows_from_raw(raw: Iterable[Sequence[Any]], n_buckets: int) -> dict[int, AgingRow]:
+    """Fold the query's (client, bucket) rows into one ``AgingRow`` per client."""
     out: dict[int, AgingRow] = {}
-    for rec in raw:
-        client_id = int(rec[0])
-        buckets = [_money(v) for v in rec[1 : 1 + n_buckets]]
-        n_open, sales, late, settled = rec[1 + n_buckets : 5 + n_buckets]
-        out[client_id] = AgingRow(
-            key=str(client_id),
-            label="",
-            buckets=buckets,
-            open_invoices=int(n_open or 0),
-            sales_window=_money(sales),
-            late_days=Decimal(str(round(float(late or 0), 2))),
-            settled_count=int(settled or 0),
-            client_id=client_id,
-        )
+    for client_id, bucket, open_amt, n_open, sales, late, settled in raw:
+        row = out.get(int(client_id))
+        if row is None:
+            row = out[int(client_id)] = AgingRow(
+                key=str(client_id), label="", buckets=[ZERO] * n_buckets, client_id=int(client_id)
+            )
+        row.buckets[int(bucket)] += _money(open_amt)
+        row.open_invoices += int(n_open or 0)
+        row.sales_window += _money(sales)
+        row.late_days += Decimal(str(round(float(late or 0), 2)))
+        row.settled_count += int(settled or 0)
     return out
 
 

@@ -1,0 +1,55 @@
+"""limit/offset pagination with one response shape:
+
+    {"items": [...], "count": N, "limit": L, "offset": O}
+
+``limit`` defaults to ``settings.API_PAGE_SIZE`` and is capped at
+``settings.API_MAX_PAGE_SIZE`` (the response says which limit was applied). Every
+list must come in a total order — callers end their ``order_by`` with ``id`` — so
+that walking the pages neither repeats nor skips a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model, QuerySet
+from ninja import Field, Schema
+
+
+class PageParams(Schema):
+    limit: int | None = Field(
+        None, ge=1, description="Page size (default API_PAGE_SIZE, capped at API_MAX_PAGE_SIZE)"
+    )
+    offset: int = Field(0, ge=0, description="Rows to skip")
+
+
+class Page[T](Schema):
+    items: list[T]
+    count: int
+    limit: int
+    offset: int
+
+
+def effective_limit(limit: int | None) -> int:
+    return min(limit or settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
+
+
+def paginate[M: Model](
+    qs: QuerySet[M],
+    params: PageParams,
+    *,
+    page_hook: Callable[[list[M]], Sequence[Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of ``qs``. ``page_hook`` may enrich the rows of this page only (e.g. with
+    balances), so expensive per-row work never runs over the whole result."""
+    if not qs.ordered:
+        raise ValueError("paginate() needs an ordered queryset (end the order with id)")
+    limit = effective_limit(params.limit)
+    offset = params.offset
+    rows = list(qs[offset : offset + limit])
+    items: Sequence[Any] = page_hook(rows) if page_hook and rows else rows
+    # On the first page a short page is the whole result: no COUNT query needed.
+    count = offset + len(rows) if offset == 0 and len(rows) < limit else qs.count()
+    return {"items": items, "count": count, "limit": limit, "offset": offset}

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "raktas.imports",
     "raktas.seed",
     "raktas.analytics",
+    "raktas.credit",
+    "raktas.collection",
     "django_htmx",
     "raktas.web",
 ]
@@ -225,6 +227,30 @@ COMPANY_NAME = env_str("COMPANY_NAME", "Raktas demo, UAB") or ""
 COMPANY_REGISTRATION_CODE = env_str("COMPANY_REGISTRATION_CODE", "") or ""
 COMPANY_VAT_CODE = env_str("COMPANY_VAT_CODE", "") or ""
 COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "") or ""
+
+# --- Credit control and collection (docs/credit.md) -----------------------------------
+# Orders are refused while any debt is overdue by more than this many days.
+CREDIT_OVERDUE_GRACE_DAYS = env_int("CREDIT_OVERDUE_GRACE_DAYS", 15, minimum=0)
+# E-mail (dunning reminders and letters) goes through Django's mailers: the console
+# backend by default, so nothing leaves the machine until SMTP is configured.
+EMAIL_BACKEND_PATH = (
+    env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    or "django.core.mail.backends.console.EmailBackend"
+)
+_mail_options: dict[str, object] = {}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": env_str("EMAIL_HOST", "localhost") or "localhost",
+        "port": env_int("EMAIL_PORT", 25, minimum=1),
+        "username": env_str("EMAIL_HOST_USER", "") or "",
+        "password": env_str("EMAIL_HOST_PASSWORD", "") or "",
+        "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+    }
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "raktas@localhost") or "raktas@localhost"
+# Background work (django.tasks): the immediate backend runs a task where it is
+# enqueued; `raktas collect` is run daily by cron (docs/credit.md).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 LOGGING = {
     "version": 1,

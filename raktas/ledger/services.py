@@ -29,6 +29,7 @@ from raktas.clients.models import Client
 from raktas.core.exceptions import Conflict, ValidationFailed
 from raktas.core.models import Sequence as NumberSequence
 from raktas.core.money import ZERO, q2
+from raktas.credit.hooks import payment_recorded
 from raktas.ledger.models import (
     Allocation,
     CreditNote,
@@ -300,6 +301,7 @@ def payment_record(
     )
     record(actor=by, action="create", obj=payment, after=snapshot(payment, PAYMENT_FIELDS))
     payment_allocate(by=by, payment=payment, allocate=allocate, on=received_on)
+    payment_recorded(client_id=client.pk)  # credit score recomputed once this commits
     return payment
 
 

@@ -16,6 +16,7 @@ from raktas.catalog.selectors import price_for
 from raktas.clients.models import Client, ClientStatus
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.money import ZERO, q2
+from raktas.credit.services import admit_order, opens_override_on_refusal
 from raktas.orders.models import Order, OrderLine, OrderStatus, RefusalReason
 from raktas.orders.selectors import require_on_order
 from raktas.org.access import Action, require
@@ -212,9 +213,12 @@ def _move(order: Order, by: User, target: str, *, comment: str = "", **extra: An
     return order
 
 
+@opens_override_on_refusal
 @transaction.atomic
 def order_submit(*, by: User, order: Order) -> Order:
-    """Hand a draft to the order desk. It needs at least one line and a client not blocked."""
+    """Hand a draft to the order desk. It needs at least one line and the credit
+    check's consent (``raktas.credit``: blocked client, holds, overdue debt, limit);
+    a refusal raises ``CreditRefused`` and opens an override request."""
     require_on_order(by, order, Action.ORDER_WRITE)
     _lock(order)
     if order.status != OrderStatus.DRAFT:
@@ -223,10 +227,7 @@ def order_submit(*, by: User, order: Order) -> Order:
         raise ValidationFailed(
             "lines: an order needs at least one line", code="order_empty", field="lines"
         )
-    if order.client.status == ClientStatus.BLOCKED:
-        raise ValidationFailed(
-            "client: this client is blocked", code="client_blocked", field="client"
-        )
+    admit_order(order=order, by=by)  # same transaction: the check and the admission
     extra: dict[str, Any] = {}
     if not order.number:
         extra["number"] = f"SO-{order.pk:07d}"

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from raktas.analytics import rollups
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import Client
 from raktas.core.exceptions import Conflict, ValidationFailed
@@ -107,6 +108,7 @@ def invoice_from_order(*, by: User, order: Order, issue_date: dt.date | None = N
             invoice, ("number", "client", "order", "issue_date", "due_date", "gross_total")
         ),
     )
+    rollups.invoice_posted(invoice)  # sales rollups move in the same transaction
     _move(order, by, OrderStatus.INVOICED)
     return invoice
 
@@ -180,6 +182,7 @@ def invoice_create(
     for line in built:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(built)
+    rollups.invoice_posted(invoice)  # sales rollups move in the same transaction
     record(
         actor=by,
         action="create",
@@ -402,6 +405,7 @@ def credit_note_create(
         obj=note_row,
         after=snapshot(note_row, ("number", "client", "invoice", "reason", "gross_total")),
     )
+    rollups.credit_note_posted(note_row)
     return note_row
 
 

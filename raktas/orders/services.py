@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from raktas.analytics import rollups
 from raktas.audit.services import record, snapshot
 from raktas.catalog.models import Product
 from raktas.catalog.selectors import price_for
@@ -274,7 +275,9 @@ def order_cancel(*, by: User, order: Order, comment: str = "") -> Order:
         require_on_order(by, order, Action.ORDER_WRITE)
     else:
         require_on_order(by, order, Action.ORDER_HANDLE)
-    return _move(order, by, OrderStatus.CANCELLED, comment=comment)
+    _move(order, by, OrderStatus.CANCELLED, comment=comment)
+    rollups.order_cancelled(order)  # refusal and cancellation analytics
+    return order
 
 
 @transaction.atomic
@@ -289,7 +292,9 @@ def order_refuse(*, by: User, order: Order, reason: str, comment: str = "") -> O
         require_on_order(by, order, Action.ORDER_HANDLE)
     else:
         require_on_order(by, order, Action.ORDER_WRITE)
-    return _move(order, by, OrderStatus.REFUSED, comment=comment, refusal_reason=reason)
+    _move(order, by, OrderStatus.REFUSED, comment=comment, refusal_reason=reason)
+    rollups.order_refused(order)  # refusal and cancellation analytics
+    return order
 
 
 def order_invoice(*, by: User, order: Order, issue_date: Any = None) -> Any:

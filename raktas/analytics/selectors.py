@@ -1,0 +1,527 @@
+"""Every analytics read, scoped to what the user may see, from the rollups.
+
+Scope: the clients come from ``clients_visible_to`` (a KAM's Pareto is of their
+clients, a head of sales' of the team's, the director's of all), optionally narrowed
+to a KAM, a team or a segment. Cost and margin are left out (``None``) for users who
+may not see margin (``raktas.org.access.sees_margin``).
+
+Ranking arithmetic (shares, ABC classes, coefficients of variation) is done in
+floating point on the rollup sums, because it produces ratios; every amount shown is
+read again as an exact ``Decimal`` sum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import F, FloatField, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from raktas.analytics import abc as abc_math
+from raktas.analytics.models import ClientMonth, ClientValue, ProductMonth
+from raktas.catalog.models import Product
+from raktas.clients.models import Client, Tier
+from raktas.clients.selectors import clients_visible_to
+from raktas.core.exceptions import ValidationFailed
+from raktas.core.money import ZERO, q2
+from raktas.ledger.models import InvoiceLine
+from raktas.org.access import scope_for, sees_margin, today
+from raktas.org.models import User
+
+# --- Period and filters ---------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from ``start`` to ``end`` inclusive (both first days of a month)."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.start.day != 1 or self.end.day != 1:
+            raise ValidationFailed("period: months start on the 1st", field="period")
+        if self.end < self.start:
+            raise ValidationFailed("period: the end is before the start", field="period")
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    @property
+    def last_day(self) -> dt.date:
+        return add_months(self.end, 1) - dt.timedelta(days=1)
+
+    @classmethod
+    def trailing(cls, months: int = 12, *, on: dt.date | None = None) -> Period:
+        """The ``months`` months up to and including the current one."""
+        end = (on or today()).replace(day=1)
+        return cls(add_months(end, -(months - 1)), end)
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None, *, default_months: int = 12) -> Period:
+        """From "YYYY-MM" strings; missing parts default to the trailing 12 months."""
+        fallback = cls.trailing(default_months)
+
+        def month(value: str | None, default: dt.date, name: str) -> dt.date:
+            if not value:
+                return default
+            try:
+                year, mon = value[:7].split("-")
+                return dt.date(int(year), int(mon), 1)
+            except ValueError:
+                raise ValidationFailed(f"{name}: use YYYY-MM", field=name) from None
+
+        return cls(month(start, fallback.start, "start"), month(end, fallback.end, "end"))
+
+
+@dataclass(frozen=True)
+class Filters:
+    kam_id: int | None = None
+    team_id: int | None = None
+    segment_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.kam_id is None and self.team_id is None and self.segment_id is None
+
+
+def scoped_clients(user: User, filters: Filters = Filters()) -> QuerySet[Client]:
+    qs = clients_visible_to(user)
+    if filters.kam_id is not None:
+        qs = qs.filter(owner_id=filters.kam_id)
+    if filters.team_id is not None:
+        qs = qs.filter(owner__team_id=filters.team_id)
+    if filters.segment_id is not None:
+        qs = qs.filter(segment_id=filters.segment_id)
+    return qs
+
+
+def _sees_everything(user: User, filters: Filters) -> bool:
+    """True when no client filter is needed: the rollups can be read whole."""
+    return scope_for(user).all_clients and filters.empty
+
+
+def thresholds_from_settings(**overrides: float | None) -> abc_math.Thresholds:
+    base = {
+        "a": float(getattr(settings, "ANALYTICS_ABC_A", 0.80)),
+        "b": float(getattr(settings, "ANALYTICS_ABC_B", 0.95)),
+        "x": float(getattr(settings, "ANALYTICS_XYZ_X", 0.5)),
+        "y": float(getattr(settings, "ANALYTICS_XYZ_Y", 1.0)),
+    }
+    base.update({k: float(v) for k, v in overrides.items() if v is not None})
+    try:
+        return abc_math.Thresholds(**base)
+    except ValueError as exc:
+        raise ValidationFailed(f"thresholds: {exc}", field="thresholds") from None
+
+
+# --- ABC / XYZ / Pareto --------------------------------------------------------------
+
+
+@dataclass
+class AbcItem:
+    id: int
+    label: str
+    revenue: Decimal
+    margin: Decimal | None
+    share: float
+    cumulative_share: float
+    abc: str
+    abc_margin: str | None
+    cv: float | None
+    xyz: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AbcReport:
+    dimension: str
+    period: Period
+    thresholds: abc_math.Thresholds
+    count: int
+    total_revenue: Decimal
+    total_margin: Decimal | None
+    classes: dict[str, dict[str, float]]
+    matrix: dict[str, dict[str, float]]
+    pareto: list[tuple[float, float]]
+    items: list[AbcItem]
+    margin_visible: bool
+
+
+@dataclass
+class _Sums:
+    ids: np.ndarray
+    revenue: np.ndarray
+    margin: np.ndarray
+    revenue_sq: np.ndarray
+
+
+def _client_sums(user: User, period: Period, filters: Filters) -> _Sums:
+    rev = F("invoiced_net") - F("credited_net")
+    qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+    if not _sees_everything(user, filters):
+        qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+    rows = list(
+        qs.values("client_id")
+        .annotate(
+            r=Sum(rev, output_field=FloatField()),
+            m=Sum(rev - F("invoiced_cost") + F("credited_cost"), output_field=FloatField()),
+            s=Sum(rev * rev, output_field=FloatField()),
+        )
+        .values_list("client_id", "r", "m", "s")
+        .order_by()
+    )
+    return _to_sums(rows)
+
+
+def _to_sums(rows: list[tuple[Any, ...]]) -> _Sums:
+    if not rows:
+        empty = np.zeros(0)
+        return _Sums(np.zeros(0, dtype=np.int64), empty, empty, empty)
+    arr = np.array(rows, dtype=np.float64)
+    return _Sums(arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], arr[:, 3])
+
+
+def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
+    """Products ranked by invoiced sales (a credit note names no product, so products
+    are not netted of credit notes: see returns analysis). Company-wide from the
+    product rollup; for a narrower scope from the invoice lines of its clients only."""
+    if _sees_everything(user, filters):
+        rows = list(
+            ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+            .values("product_id")
+            .annotate(
+                r=Sum("net", output_field=FloatField()),
+                m=Sum(F("net") - F("cost"), output_field=FloatField()),
+                s=Sum(F("net") * F("net"), output_field=FloatField()),
+            )
+            .values_list("product_id", "r", "m", "s")
+            .order_by()
+        )
+        return _to_sums(rows)
+    monthly = (
+        InvoiceLine.objects.filter(
+            invoice__client_id__in=scoped_clients(user, filters).values("pk"),
+            invoice__issue_date__gte=period.start,
+            invoice__issue_date__lte=period.last_day,
+            product_id__isnull=False,
+        )
+        .values("product_id", month=TruncMonth("invoice__issue_date"))
+        .annotate(
+            r=Sum("net", output_field=FloatField()),
+            m=Sum(F("net") - F("cost"), output_field=FloatField()),
+        )
+        .values_list("product_id", "r", "m")
+        .order_by()
+    )
+    per: dict[int, list[float]] = {}
+    for product_id, r, m in monthly:
+        acc = per.setdefault(product_id, [0.0, 0.0, 0.0])
+        acc[0] += r or 0.0
+        acc[1] += m or 0.0
+        acc[2] += (r or 0.0) ** 2
+    return _to_sums([(pid, *acc) for pid, acc in per.items()])
+
+
+def _exact_client_totals(
+    user: User, period: Period, filters: Filters, ids: list[int] | None
+) -> dict[int | None, tuple[Decimal, Decimal]]:
+    rev = F("invoiced_net") - F("credited_net")
+    qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+    if not _sees_everything(user, filters):
+        qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+    margin = rev - F("invoiced_cost") + F("credited_cost")
+    if ids is None:
+        total = qs.aggregate(r=Sum(rev), m=Sum(margin))
+        return {None: (total["r"] or ZERO, total["m"] or ZERO)}
+    return {
+        cid: (r or ZERO, m or ZERO)
+        for cid, r, m in qs.filter(client_id__in=ids)
+        .values("client_id")
+        .annotate(r=Sum(rev), m=Sum(margin))
+        .values_list("client_id", "r", "m")
+        .order_by()
+    }
+
+
+def _exact_product_totals(
+    user: User, period: Period, filters: Filters, ids: list[int] | None
+) -> dict[int | None, tuple[Decimal, Decimal]]:
+    if _sees_everything(user, filters):
+        qs: QuerySet[Any] = ProductMonth.objects.filter(
+            month__gte=period.start, month__lte=period.end
+        )
+        net, cost, key = "net", "cost", "product_id"
+    else:
+        qs = InvoiceLine.objects.filter(
+            invoice__client_id__in=scoped_clients(user, filters).values("pk"),
+            invoice__issue_date__gte=period.start,
+            invoice__issue_date__lte=period.last_day,
+            product_id__isnull=False,
+        )
+        net, cost, key = "net", "cost", "product_id"
+    if ids is None:
+        total = qs.aggregate(r=Sum(net), c=Sum(cost))
+        r, c = total["r"] or ZERO, total["c"] or ZERO
+        return {None: (r, r - c)}
+    return {
+        pid: (r or ZERO, (r or ZERO) - (c or ZERO))
+        for pid, r, c in qs.filter(**{f"{key}__in": ids})
+        .values(key)
+        .annotate(r=Sum(net), c=Sum(cost))
+        .values_list(key, "r", "c")
+        .order_by()
+    }
+
+
+def abc_report(
+    user: User,
+    *,
+    dimension: str = "client",
+    period: Period | None = None,
+    filters: Filters = Filters(),
+    thresholds: abc_math.Thresholds | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> AbcReport:
+    """Pareto, ABC (revenue and margin) and XYZ of clients or products in the user's scope.
+
+    ``items`` are the ``limit`` largest from ``offset`` on; the classes, the matrix and
+    the Pareto curve cover every item.
+    """
+    if dimension not in ("client", "product"):
+        raise ValidationFailed("dimension: client or product", field="dimension")
+    period = period or Period.trailing()
+    thresholds = thresholds or thresholds_from_settings()
+    margin_ok = sees_margin(user)
+    sums = (_client_sums if dimension == "client" else _product_sums)(user, period, filters)
+    ranking = abc_math.abc(sums.revenue, thresholds)
+    ranking_m = abc_math.abc(sums.margin, thresholds)
+    cv = abc_math.coefficient_of_variation(sums.revenue, sums.revenue_sq, period.months)
+    xyz = abc_math.xyz(cv, thresholds)
+    n = len(sums.ids)
+
+    classes: dict[str, dict[str, float]] = {}
+    for cls in "ABC":
+        mask = ranking.classes == cls
+        classes[cls] = {"count": int(mask.sum()), "revenue_share": float(ranking.share[mask].sum())}
+    matrix: dict[str, dict[str, float]] = {}
+    for a_cls in "ABC":
+        for x_cls in "XYZ":
+            mask = (ranking.classes == a_cls) & (xyz == x_cls)
+            matrix[a_cls + x_cls] = {
+                "count": int(mask.sum()),
+                "revenue_share": float(ranking.share[mask].sum()),
+            }
+
+    exact = _exact_client_totals if dimension == "client" else _exact_product_totals
+    total_r, total_m = exact(user, period, filters, None)[None]
+    page = ranking.order[offset : None if limit is None else offset + limit]
+    page_ids = [int(sums.ids[i]) for i in page]
+    amounts = exact(user, period, filters, page_ids) if page_ids else {}
+    labels = _labels(dimension, page_ids)
+    items = []
+    for i in page:
+        item_id = int(sums.ids[i])
+        r, m = amounts.get(item_id, (ZERO, ZERO))
+        label, extra = labels.get(item_id, (str(item_id), {}))
+        finite_cv = float(cv[i]) if np.isfinite(cv[i]) else None
+        items.append(
+            AbcItem(
+                id=item_id,
+                label=label,
+                revenue=q2(r),
+                margin=q2(m) if margin_ok else None,
+                share=float(ranking.share[i]),
+                cumulative_share=float(ranking.cumulative[i]),
+                abc=str(ranking.classes[i]),
+                abc_margin=str(ranking_m.classes[i]) if margin_ok else None,
+                cv=finite_cv,
+                xyz=str(xyz[i]),
+                extra=extra,
+            )
+        )
+    return AbcReport(
+        dimension=dimension,
+        period=period,
+        thresholds=thresholds,
+        count=n,
+        total_revenue=q2(total_r),
+        total_margin=q2(total_m) if margin_ok else None,
+        classes=classes,
+        matrix=matrix,
+        pareto=abc_math.pareto_curve(sums.revenue),
+        items=items,
+        margin_visible=margin_ok,
+    )
+
+
+def _labels(dimension: str, ids: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    if not ids:
+        return {}
+    if dimension == "client":
+        return {
+            pk: (name, {"owner": owner, "segment": segment, "tier": tier})
+            for pk, name, owner, segment, tier in Client.objects.filter(pk__in=ids).values_list(
+                "pk", "legal_name", "owner__username", "segment__name", "tier"
+            )
+        }
+    return {
+        pk: (f"{sku} {name}", {"category": category})
+        for pk, sku, name, category in Product.objects.filter(pk__in=ids).values_list(
+            "pk", "sku", "name", "category__name"
+        )
+    }
+
+
+# --- Key-client candidates --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyClientRules:
+    """A client is a candidate when any rule holds; each rule that holds is a reason."""
+
+    revenue_share: float = 0.10  # of the revenue in view (the KAM's book, the team, all)
+    margin_share: float = 0.10
+    a_by_revenue_and_margin: bool = True
+    npv_top_share: float = 0.10  # NPV among the top 10 % of the clients in view
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> KeyClientRules:
+        base: dict[str, Any] = {
+            "revenue_share": float(getattr(settings, "ANALYTICS_KEY_REVENUE_SHARE", 0.10)),
+            "margin_share": float(getattr(settings, "ANALYTICS_KEY_MARGIN_SHARE", 0.10)),
+            "npv_top_share": float(getattr(settings, "ANALYTICS_KEY_NPV_TOP_SHARE", 0.10)),
+        }
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
+
+
+@dataclass
+class KeyClientCandidate:
+    client_id: int
+    label: str
+    owner: str
+    tier: str
+    revenue: Decimal
+    revenue_share: float
+    margin: Decimal | None
+    margin_share: float | None
+    npv: Decimal | None
+    reasons: list[str]
+
+
+def key_client_candidates(
+    user: User,
+    *,
+    period: Period | None = None,
+    filters: Filters = Filters(),
+    rules: KeyClientRules | None = None,
+) -> list[KeyClientCandidate]:
+    """Clients that meet a key-client rule in the user's view, each with its reasons,
+    largest revenue first. Clients already tiered key or strategic that meet no rule
+    are listed too, with that as their reason, so the tier can be reviewed."""
+    period = period or Period.trailing()
+    rules = rules or KeyClientRules.from_settings()
+    margin_ok = sees_margin(user)
+    sums = _client_sums(user, period, filters)
+    if len(sums.ids) == 0:
+        return []
+    thresholds = thresholds_from_settings()
+    by_rev = abc_math.abc(sums.revenue, thresholds)
+    by_margin = abc_math.abc(sums.margin, thresholds)
+    ids = [int(i) for i in sums.ids]
+    npv = dict(ClientValue.objects.filter(client_id__in=ids).values_list("client_id", "npv"))
+    npv_values = np.array([float(npv.get(i, 0)) for i in ids])
+    n_top = max(1, int(np.ceil(len(ids) * rules.npv_top_share)))
+    npv_cut = np.sort(npv_values)[::-1][n_top - 1] if len(ids) else 0.0
+    tiers = dict(scoped_clients(user, filters).filter(pk__in=ids).values_list("pk", "tier"))
+    picked: dict[int, list[str]] = {}
+    for k, cid in enumerate(ids):
+        reasons = []
+        if by_rev.share[k] >= rules.revenue_share:
+            reasons.append(f"brings {by_rev.share[k]:.1%} of revenue in this view")
+        if margin_ok and by_margin.share[k] >= rules.margin_share:
+            reasons.append(f"brings {by_margin.share[k]:.1%} of gross margin in this view")
+        if (
+            margin_ok
+            and rules.a_by_revenue_and_margin
+            and by_rev.classes[k] == "A"
+            and by_margin.classes[k] == "A"
+        ):
+            reasons.append("class A by revenue and by margin")
+        if cid in npv and npv_values[k] > 0 and npv_values[k] >= npv_cut and margin_ok:
+            reasons.append(f"NPV in the top {rules.npv_top_share:.0%} of clients in view")
+        if not reasons and tiers.get(cid) in (Tier.STRATEGIC, Tier.KEY):
+            reasons.append(f"tiered {tiers[cid]} but meets no key-client rule: review the tier")
+        if reasons:
+            picked[cid] = reasons
+    in_view = set(ids)
+    for cid, tier in (
+        scoped_clients(user, filters)
+        .filter(tier__in=(Tier.STRATEGIC, Tier.KEY))
+        .values_list("pk", "tier")
+    ):
+        if cid not in in_view:
+            picked[cid] = [f"tiered {tier} but meets no key-client rule: review the tier"]
+    exact = _exact_client_totals(user, period, filters, list(picked))
+    total_r, total_m = _exact_client_totals(user, period, filters, None)[None]
+    info = {
+        pk: (name, owner, tier)
+        for pk, name, owner, tier in Client.objects.filter(pk__in=list(picked)).values_list(
+            "pk", "legal_name", "owner__username", "tier"
+        )
+    }
+    out = []
+    for cid, reasons in picked.items():
+        r, m = exact.get(cid, (ZERO, ZERO))
+        name, owner, tier = info[cid]
+        out.append(
+            KeyClientCandidate(
+                client_id=cid,
+                label=name,
+                owner=owner,
+                tier=tier,
+                revenue=q2(r),
+                revenue_share=float(r / total_r) if total_r else 0.0,
+                margin=q2(m) if margin_ok else None,
+                margin_share=(float(m / total_m) if total_m else 0.0) if margin_ok else None,
+                npv=npv.get(cid) if margin_ok else None,
+                reasons=reasons,
+            )
+        )
+    out.sort(key=lambda c: c.revenue, reverse=True)
+    return out
+
+
+def client_monthly(user: User, client: Client, period: Period) -> list[dict[str, Any]]:
+    """One client's months (the caller fetched the client through ``get_client_for``)."""
+    margin_ok = sees_margin(user)
+    rows = ClientMonth.objects.filter(
+        client=client, month__gte=period.start, month__lte=period.end
+    ).order_by("month")
+    out = []
+    for row in rows:
+        revenue = row.invoiced_net - row.credited_net
+        out.append(
+            {
+                "month": row.month,
+                "revenue": revenue,
+                "margin": revenue - row.invoiced_cost + row.credited_cost if margin_ok else None,
+                "invoices": row.invoices,
+                "returned": row.returned_net,
+                "refused_orders": row.refused_orders,
+            }
+        )
+    return out

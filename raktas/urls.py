@@ -3,5 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("api/v1/", include("raktas.api.urls")),
     path("", include("raktas.core.urls")),
+    path("receivables/", include("raktas.receivables.urls")),
+    path("bank/", include("raktas.banking.urls")),
     path("", include("raktas.web.urls")),
 ]

@@ -1,0 +1,105 @@
+"""The finance page for bank payments: upload a camt file, and work the queue of
+entries that matched nothing (assign to a client and invoice, or ignore)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from raktas.banking.models import BankEntryStatus
+from raktas.banking.selectors import bank_entries_visible_to, get_bank_entry_for
+from raktas.banking.services import bank_entry_ignore, bank_entry_resolve, bank_import
+from raktas.clients.selectors import get_client_for
+from raktas.core.exceptions import DomainError, NotFound, PermissionDenied, ValidationFailed
+from raktas.ledger.selectors import get_invoice_for
+from raktas.org.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+@require_GET
+def bank_queue(request: HttpRequest) -> HttpResponse:
+    entries = bank_entries_visible_to(_user(request))  # 403 for everyone but finance
+    waiting = entries.filter(status=BankEntryStatus.UNMATCHED).order_by("booking_date", "id")
+    recent = entries.exclude(status=BankEntryStatus.UNMATCHED).order_by("-created_at", "-id")[:20]
+    return render(request, "banking/queue.html", {"waiting": waiting, "recent": recent})
+
+
+@login_required
+@require_POST
+def bank_upload(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a camt.053 or camt.054 file.")
+        return redirect(reverse("banking:queue"))
+    try:
+        result = bank_import(by=_user(request), data=upload.read(), file_name=upload.name or "")
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, f"{upload.name}: nothing imported: {exc.message}")
+    else:
+        messages.success(request, result.summary())
+    return redirect(reverse("banking:queue"))
+
+
+@login_required
+@require_POST
+def bank_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    entry = get_bank_entry_for(user, pk)
+    try:
+        raw_client = request.POST.get("client_id", "")
+        raw_invoice = request.POST.get("invoice_id", "")
+        if raw_invoice.isdigit():
+            invoice = get_invoice_for(user, int(raw_invoice))
+            client = invoice.client
+            allocate: object = [(invoice, min(entry.amount, invoice.open_amount))]
+            if invoice.open_amount <= Decimal(0):
+                raise ValidationFailed(f"{invoice.number} is already settled", field="invoice_id")
+        elif raw_client.isdigit():
+            client = get_client_for(user, int(raw_client))
+            allocate = "oldest"
+        else:
+            raise ValidationFailed("Choose an invoice or give a client id.", field="client_id")
+        bank_entry_resolve(
+            by=user,
+            entry=entry,
+            client=client,
+            invoices=allocate,  # type: ignore[arg-type]
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{entry.amount} {entry.currency} assigned to {client}.")
+    return redirect(reverse("banking:queue"))
+
+
+@login_required
+@require_POST
+def bank_ignore(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    entry = get_bank_entry_for(user, pk)
+    try:
+        bank_entry_ignore(by=user, entry=entry, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{entry.amount} {entry.currency} taken off the queue.")
+    return redirect(reverse("banking:queue"))

@@ -283,15 +283,15 @@ def rows_from_raw(raw: Iterable[Sequence[Any]], n_buckets: int) -> dict[int, Agi
 
 def aging_report(
     *,
-    clients: QuerySet[Client],
+    clients: QuerySet[Client] | None,
     as_of: dt.date,
     edges: Sequence[int] | None = None,
     dso_days: int | None = None,
     include_settled: bool = False,
 ) -> AgingReport:
-    """Aging of ``clients`` (already scoped by the caller's selector) as of ``as_of``,
-    by client, KAM, team and company. Clients with nothing open are left out unless
-    ``include_settled``."""
+    """Aging of ``clients`` (already scoped by the caller's selector; None for all) as
+    of ``as_of``, by client, KAM, team and company. Clients with nothing open are left
+    out unless ``include_settled``."""
     edges = tuple(edges) if edges else parse_edges(None)
     dso_days = dso_days or int(getattr(settings, "AGING_DSO_DAYS", 90))
     n = len(edges) + 2

@@ -69,7 +69,13 @@ def aging_for(
         from raktas.core.exceptions import ValidationFailed
 
         raise ValidationFailed(f"dso_days: between 1 and {LATE_WINDOW_DAYS}", field="dso_days")
-    clients = receivable_clients_for(user, client_id=client_id, kam_id=kam_id, team_id=team_id)
+    clients: QuerySet[Client] | None = receivable_clients_for(
+        user, client_id=client_id, kam_id=kam_id, team_id=team_id
+    )
+    if scope_for(user).all_clients and client_id is None and kam_id is None and team_id is None:
+        # Everyone's aging: no client filter at all. "client_id IN (all clients)" would
+        # only cost the query its plan.
+        clients = None
     return aging_report(clients=clients, as_of=as_of, edges=edges, dso_days=dso_days)
 
 

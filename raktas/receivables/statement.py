@@ -260,6 +260,8 @@ def _describe(line: StatementLine, language: str) -> str:
     if line.kind == "invoice":
         due = "due" if language == "en" else "apmokėti iki"
         return f"{kind}, {due} {line.description}"
+    if line.kind == "reversal" and line.description:
+        return f"{kind}: {line.description}"
     return f"{kind} {line.description}".strip()
 
 

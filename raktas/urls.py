@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("raktas.core.urls")),
     path("receivables/", include("raktas.receivables.urls")),
     path("bank/", include("raktas.banking.urls")),
+    path("analytics/", include("raktas.analytics.urls")),
     path("", include("raktas.web.urls")),
 ]

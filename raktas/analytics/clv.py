@@ -256,7 +256,12 @@ def expected_purchases(
     first = (a + b + xa - 1.0) / (a - 1.0)
     second = 1.0 - np.exp((r + xa) * (np.log(alpha + Ta) - np.log(alpha + Ta + t_arr))) * hyp
     alive = probability_alive(params, xa, ta, Ta)
-    return np.asarray(first * second * alive, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected = first * second * alive
+    # hyp2f1 can fail to converge for extreme fits (a and b in the thousands, nobody
+    # drops out): there the expectation is the Poisson-gamma rate times the horizon.
+    fallback = alive * (r + xa) / (alpha + Ta) * t_arr
+    return np.asarray(np.where(np.isfinite(expected), expected, fallback), dtype=np.float64)
 
 
 # --- Gamma-Gamma ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -104,6 +105,9 @@ def client_values_refresh(
     discounted = clv.discounted_expected_purchases(
         bg, summary.x, summary.t_x, T, horizon_weeks=horizon_weeks, annual_rate=rate
     )
+    alive = np.nan_to_num(alive, nan=1.0)
+    expected = np.nan_to_num(expected, nan=0.0, posinf=0.0)
+    discounted = np.nan_to_num(discounted, nan=0.0, posinf=0.0)
     if gg is not None:
         order_value = clv.expected_mean_value(gg, summary.x, summary.m)
     else:
@@ -351,3 +355,24 @@ def tier_proposal_decide(
         },
     )
     return proposal
+
+
+def after_bulk_load(*, progress: Callable[[str], None] | None = None) -> None:
+    """Bring analytics up to date after documents were loaded around the services
+    (``raktas seed``, ``raktas demo``): rebuild the rollups, value the clients, propose
+    tiers."""
+    import time
+
+    from raktas.analytics.rollups import rebuild
+
+    say = progress or (lambda _msg: None)
+    start = time.perf_counter()
+    counts = rebuild()
+    say(f"analytics rollups rebuilt in {time.perf_counter() - start:.1f} s ({counts})")
+    start = time.perf_counter()
+    result = client_values_refresh()
+    proposals = tier_proposals_refresh()
+    say(
+        f"lifetime values of {result.clients} clients and {proposals} tier proposals "
+        f"in {time.perf_counter() - start:.1f} s {result.skipped_reason}".rstrip()
+    )

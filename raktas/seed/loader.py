@@ -335,6 +335,9 @@ def seed_database(
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA synchronous=FULL")
                 cursor.execute("PRAGMA cache_size=-65536")
+    from raktas.analytics.services import after_bulk_load  # seeded rows bypass services
+
+    after_bulk_load(progress=say)
     if analyze and not connection.in_atomic_block:
         t = time.perf_counter()
         with connection.cursor() as cursor:

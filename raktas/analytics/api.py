@@ -1,0 +1,456 @@
+"""Key-client intelligence over the API: Pareto/ABC/XYZ, key-client candidates,
+lifetime value and churn, next best offer within credit, returns and refusals,
+segment prospects, tier proposals. Every figure is scoped by the selectors; cost,
+margin and NPV are null for users who may not see margin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from raktas.analytics import insights
+from raktas.analytics.models import ClientValue, ProposalStatus, TierProposal
+from raktas.analytics.selectors import (
+    Filters,
+    KeyClientRules,
+    Period,
+    abc_report,
+    client_monthly,
+    key_client_candidates,
+    thresholds_from_settings,
+)
+from raktas.analytics.services import can_decide_tier, tier_proposal_decide
+from raktas.api.auth import current_user
+from raktas.api.pagination import Page, PageParams, effective_limit, paginate
+from raktas.clients.selectors import clients_visible_to, get_client_for
+from raktas.core.exceptions import NotFound, PermissionDenied
+from raktas.orders.selectors import get_order_for
+from raktas.org.access import sees_margin
+from raktas.org.models import Role, User
+
+router = Router(tags=["analytics"])
+
+ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
+
+
+def analyst(request: HttpRequest) -> User:
+    """The user, if their role works with analytics. The order desk and the
+    administrator get 403: their scope is orders and settings, not the book."""
+    user = current_user(request)
+    if not user.has_role(*ANALYTICS_ROLES):
+        raise PermissionDenied("Analytics are for KAMs, heads of sales, the director and finance.")
+    return user
+
+
+def page_of(rows: list[Any], params: PageParams) -> dict[str, Any]:
+    """The API's list shape over a computed list (already in its stable order)."""
+    limit = effective_limit(params.limit)
+    return {
+        "items": rows[params.offset : params.offset + limit],
+        "count": len(rows),
+        "limit": limit,
+        "offset": params.offset,
+    }
+
+
+class ScopeQuery(Schema):
+    start: str | None = None  # YYYY-MM, default: 11 months before the current one
+    end: str | None = None  # YYYY-MM, default: the current month
+    kam: int | None = None
+    team: int | None = None
+    segment: int | None = None
+
+    def period(self) -> Period:
+        return Period.parse(self.start, self.end)
+
+    def filters(self) -> Filters:
+        return Filters(kam_id=self.kam, team_id=self.team, segment_id=self.segment)
+
+
+class AbcQuery(ScopeQuery):
+    dimension: str = "client"
+    a: float | None = None
+    b: float | None = None
+    x: float | None = None
+    y: float | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class AbcItemOut(Schema):
+    id: int
+    label: str
+    revenue: Decimal
+    margin: Decimal | None
+    share: float
+    cumulative_share: float
+    abc: str
+    abc_margin: str | None
+    cv: float | None
+    xyz: str
+    extra: dict[str, Any]
+
+
+class AbcOut(Schema):
+    dimension: str
+    start: dt.date
+    end: dt.date
+    thresholds: dict[str, float]
+    count: int
+    total_revenue: Decimal
+    total_margin: Decimal | None
+    classes: dict[str, dict[str, float]]
+    matrix: dict[str, dict[str, float]]
+    pareto: list[tuple[float, float]]
+    items: list[AbcItemOut]
+
+
+@router.get("/analytics/abc", response=AbcOut, summary="Pareto, ABC and XYZ of clients or products")
+def abc(request: HttpRequest, q: Query[AbcQuery]) -> dict[str, Any]:
+    user = analyst(request)
+    report = abc_report(
+        user,
+        dimension=q.dimension,
+        period=q.period(),
+        filters=q.filters(),
+        thresholds=thresholds_from_settings(a=q.a, b=q.b, x=q.x, y=q.y),
+        limit=max(1, min(q.limit, 500)),
+        offset=max(0, q.offset),
+    )
+    return {
+        "dimension": report.dimension,
+        "start": report.period.start,
+        "end": report.period.end,
+        "thresholds": asdict(report.thresholds),
+        "count": report.count,
+        "total_revenue": report.total_revenue,
+        "total_margin": report.total_margin,
+        "classes": report.classes,
+        "matrix": report.matrix,
+        "pareto": report.pareto,
+        "items": [asdict(item) for item in report.items],
+    }
+
+
+class KeyQuery(ScopeQuery):
+    revenue_share: float | None = None
+    margin_share: float | None = None
+
+
+class CandidateOut(Schema):
+    client_id: int
+    label: str
+    owner: str
+    tier: str
+    revenue: Decimal
+    revenue_share: float
+    margin: Decimal | None
+    margin_share: float | None
+    npv: Decimal | None
+    reasons: list[str]
+
+
+@router.get(
+    "/analytics/key-clients",
+    response=Page[CandidateOut],
+    summary="Key-client candidates with their reasons",
+)
+def key_clients(
+    request: HttpRequest, q: Query[KeyQuery], page: Query[PageParams]
+) -> dict[str, Any]:
+    user = analyst(request)
+    rules = KeyClientRules.from_settings(revenue_share=q.revenue_share, margin_share=q.margin_share)
+    found = key_client_candidates(user, period=q.period(), filters=q.filters(), rules=rules)
+    return page_of([asdict(c) for c in found], page)
+
+
+class ValueOut(Schema):
+    client_id: int
+    computed_on: dt.date | None
+    p_alive: float | None
+    expected_orders: float | None
+    expected_order_net: Decimal | None
+    expected_margin: Decimal | None
+    npv: Decimal | None
+    weeks_since_last: float | None
+    typical_gap_days: float | None
+    monthly: list[dict[str, Any]]
+
+
+@router.get(
+    "/analytics/clients/{client_id}/value",
+    response=ValueOut,
+    summary="A client's lifetime value, P(alive) and monthly history",
+)
+def client_value(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    user = analyst(request)
+    client = get_client_for(user, client_id)
+    value = ClientValue.objects.filter(client=client).first()
+    margin_ok = sees_margin(user)
+    monthly = [
+        {k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
+        for row in client_monthly(user, client, Period.trailing(24))
+    ]
+    return {
+        "client_id": client.pk,
+        "computed_on": value.computed_on if value else None,
+        "p_alive": value.p_alive if value else None,
+        "expected_orders": value.expected_orders if value else None,
+        "expected_order_net": value.expected_order_net if value else None,
+        "expected_margin": value.expected_margin if value and margin_ok else None,
+        "npv": value.npv if value and margin_ok else None,
+        "weeks_since_last": value.weeks_since_last if value else None,
+        "typical_gap_days": value.typical_gap_days if value else None,
+        "monthly": monthly,
+    }
+
+
+class ChurnOut(Schema):
+    client_id: int
+    client: str
+    owner: str
+    p_alive: float
+    days_since_last: int
+    typical_gap_days: float | None
+    expected_margin: Decimal | None
+    npv: Decimal | None
+    reasons: list[str]
+
+
+@router.get("/analytics/churn", response=Page[ChurnOut], summary="Churn-risk alerts")
+def churn(request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]) -> dict[str, Any]:
+    user = analyst(request)
+    return page_of([asdict(a) for a in insights.churn_alerts(user, filters=q.filters())], page)
+
+
+class SuggestionOut(Schema):
+    kind: str
+    id: int
+    label: str
+    buyers_share: float
+    expected_margin: Decimal | None
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    line_gross: Decimal | None
+    exceeds_headroom: bool
+    reason: str
+
+
+class OfferOut(Schema):
+    client_id: int
+    similar_clients: int
+    exposure: Decimal
+    headroom: Decimal
+    draft_gross: Decimal
+    suggestions: list[SuggestionOut]
+
+
+@router.get(
+    "/analytics/clients/{client_id}/next-best-offer",
+    response=OfferOut,
+    summary="What similar clients buy and this one does not, within credit headroom",
+)
+def next_best_offer(request: HttpRequest, client_id: int, order: int | None = None) -> Any:
+    user = analyst(request)
+    client = get_client_for(user, client_id)
+    draft = None
+    if order is not None:
+        draft = get_order_for(user, order)
+        if draft.client_id != client.pk:
+            raise NotFound("Order not found.")
+    return asdict(insights.next_best_offer(user, client, order=draft))
+
+
+class ReturnsQuery(ScopeQuery):
+    group_by: str = "client"
+
+
+class RateOut(Schema):
+    key: Any
+    label: str
+    invoiced: Decimal
+    returned: Decimal
+    return_rate: float | None
+    invoices: int
+    refused_orders: int
+    refusal_rate: float | None
+
+
+@router.get(
+    "/analytics/returns",
+    response=Page[RateOut],
+    summary="Return and refusal rates by client, KAM, segment, month, product or reason",
+)
+def returns(
+    request: HttpRequest, q: Query[ReturnsQuery], page: Query[PageParams]
+) -> dict[str, Any]:
+    user = analyst(request)
+    rows = insights.returns_report(
+        user, group_by=q.group_by, period=q.period(), filters=q.filters()
+    )
+    return page_of([asdict(r) for r in rows], page)
+
+
+class JumpOut(Schema):
+    metric: str
+    month: dt.date
+    rate: float
+    baseline: float
+    message: str
+
+
+@router.get("/analytics/returns/alerts", response=Page[JumpOut], summary="Rate jump alerts")
+def return_alerts(
+    request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]
+) -> dict[str, Any]:
+    user = analyst(request)
+    return page_of([asdict(a) for a in insights.rate_jumps(user, filters=q.filters())], page)
+
+
+class SegmentOut(Schema):
+    segment_id: int | None
+    segment: str
+    revenue: Decimal
+    revenue_before: Decimal
+    growth: float | None
+    share: float
+    clients: int
+    clients_before: int
+    margin_rate: float | None
+    price_realisation: float | None
+    monthly: list[tuple[dt.date, Decimal]]
+    proposal: str
+
+
+@router.get("/analytics/segments", response=Page[SegmentOut], summary="Segment prospects")
+def segments(request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]) -> dict[str, Any]:
+    user = analyst(request)
+    return page_of([asdict(r) for r in insights.segment_prospects(user, period=q.period())], page)
+
+
+@router.get("/analytics/segments.xlsx", summary="Segment prospects as a proposal workbook")
+def segments_xlsx(request: HttpRequest, q: Query[ScopeQuery]) -> HttpResponse:
+    user = analyst(request)
+    period = q.period()
+    rows = insights.segment_prospects(user, period=period)
+    return HttpResponse(
+        segment_workbook(rows, period),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="segments-{period.start:%Y%m}-'
+            f'{period.end:%Y%m}.xlsx"'
+        },
+    )
+
+
+def segment_workbook(rows: list[insights.SegmentRow], period: Period) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Segments"
+    sheet.append([f"Segment prospects {period.start:%Y-%m} … {period.end:%Y-%m}"])
+    sheet.append(
+        ["Segment", "Revenue", "Revenue before", "Growth", "Share", "Clients",
+         "Clients before", "Margin rate", "Price realisation", "Proposal"]
+    )  # fmt: skip
+    for r in rows:
+        sheet.append(
+            [r.segment, r.revenue, r.revenue_before, r.growth, r.share, r.clients,
+             r.clients_before, r.margin_rate, r.price_realisation, r.proposal]
+        )  # fmt: skip
+    trend = book.create_sheet("Monthly")
+    trend.append(["Segment", "Month", "Revenue"])
+    for r in rows:
+        for month, revenue in r.monthly:
+            trend.append([r.segment, month, revenue])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+class ProposalOut(Schema):
+    id: int
+    client_id: int
+    client: str
+    current_tier: str
+    proposed_tier: str
+    reasons: list[str]
+    status: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decision_note: str
+    you_may_decide: bool
+
+
+class DecisionIn(Schema):
+    note: str = ""
+
+
+def _proposal_out(user: User, p: TierProposal) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "client_id": p.client_id,
+        "client": p.client.legal_name,
+        "current_tier": p.current_tier,
+        "proposed_tier": p.proposed_tier,
+        "reasons": p.reasons,
+        "status": p.status,
+        "created_at": p.created_at,
+        "decided_by": p.decided_by.username if p.decided_by else None,
+        "decision_note": p.decision_note,
+        "you_may_decide": p.status == ProposalStatus.PENDING and can_decide_tier(user, p.client),
+    }
+
+
+def proposals_visible_to(user: User) -> Any:
+    return TierProposal.objects.filter(client__in=clients_visible_to(user)).select_related(
+        "client__owner__team", "decided_by"
+    )
+
+
+@router.get(
+    "/analytics/tier-proposals", response=Page[ProposalOut], summary="Tier proposals in view"
+)
+def tier_proposals(
+    request: HttpRequest, page: Query[PageParams], status: str = "pending"
+) -> dict[str, Any]:
+    user = analyst(request)
+    qs = proposals_visible_to(user).order_by("-created_at", "-id")
+    if status != "all":
+        qs = qs.filter(status=status)
+    return paginate(qs, page, page_hook=lambda rows: [_proposal_out(user, p) for p in rows])
+
+
+def _decide(request: HttpRequest, proposal_id: int, accept: bool, note: str) -> dict[str, Any]:
+    user = analyst(request)
+    proposal = proposals_visible_to(user).filter(pk=proposal_id).first()
+    if proposal is None:
+        raise NotFound("Tier proposal not found.")
+    decided = tier_proposal_decide(by=user, proposal=proposal, accept=accept, note=note)
+    return _proposal_out(user, proposals_visible_to(user).get(pk=decided.pk))
+
+
+@router.post(
+    "/analytics/tier-proposals/{proposal_id}/accept",
+    response=ProposalOut,
+    summary="Accept: the client's tier changes (head of the client's team or director)",
+)
+def accept_proposal(request: HttpRequest, proposal_id: int, payload: DecisionIn) -> Any:
+    return _decide(request, proposal_id, True, payload.note)
+
+
+@router.post(
+    "/analytics/tier-proposals/{proposal_id}/reject",
+    response=ProposalOut,
+    summary="Reject, saying why",
+)
+def reject_proposal(request: HttpRequest, proposal_id: int, payload: DecisionIn) -> Any:
+    return _decide(request, proposal_id, False, payload.note)

@@ -1,0 +1,621 @@
+"""Churn alerts, next best offer within credit, returns and refusals, segment prospects.
+
+All scoped like ``raktas.analytics.selectors``: the clients in view come from
+``clients_visible_to``; cost and margin are ``None`` for users who may not see margin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, Sum
+
+from raktas.analytics.models import (
+    ClientCategoryMonth,
+    ClientMonth,
+    ClientValue,
+    ProductMonth,
+    ReasonMonth,
+)
+from raktas.analytics.selectors import (
+    Filters,
+    Period,
+    _sees_everything,
+    add_months,
+    scoped_clients,
+)
+from raktas.catalog.models import Category, Product
+from raktas.catalog.selectors import price_for
+from raktas.clients.models import Client, Segment
+from raktas.core.exceptions import ValidationFailed
+from raktas.core.money import ZERO, q2
+from raktas.ledger.models import InvoiceLine
+from raktas.orders.models import OPEN_EXPOSURE_STATUSES, Order, OrderStatus
+from raktas.org.access import sees_margin, today
+from raktas.org.models import User
+
+HUNDRED = Decimal(100)
+
+# --- Churn risk ------------------------------------------------------------------------
+
+
+@dataclass
+class ChurnAlert:
+    client_id: int
+    client: str
+    owner: str
+    p_alive: float
+    days_since_last: int
+    typical_gap_days: float | None
+    expected_margin: Decimal | None
+    npv: Decimal | None
+    reasons: list[str]
+
+
+def churn_alerts(
+    user: User,
+    *,
+    filters: Filters | None = None,
+    p_alive_below: float | None = None,
+    rhythm_factor: float | None = None,
+    on: dt.date | None = None,
+) -> list[ChurnAlert]:
+    """Clients in view whose P(alive) fell below the threshold, or who have been silent
+    for more than ``rhythm_factor`` times their usual gap between purchases. Largest
+    NPV first: the KAM calls the valuable ones first."""
+    filters = filters or Filters()
+    threshold = (
+        p_alive_below
+        if p_alive_below is not None
+        else float(getattr(settings, "ANALYTICS_CHURN_P_ALIVE", 0.5))
+    )
+    factor = (
+        rhythm_factor
+        if rhythm_factor is not None
+        else float(getattr(settings, "ANALYTICS_CHURN_RHYTHM_FACTOR", 2.0))
+    )
+    on = on or today()
+    margin_ok = sees_margin(user)
+    rows = (
+        ClientValue.objects.filter(client__in=scoped_clients(user, filters))
+        .select_related("client__owner")
+        .order_by("-npv", "client_id")
+    )
+    out = []
+    for value in rows:
+        since = round(value.weeks_since_last * 7) + (on - value.computed_on).days
+        reasons = []
+        if value.p_alive < threshold:
+            reasons.append(f"P(alive) {value.p_alive:.0%} is below {threshold:.0%}")
+        gap = value.typical_gap_days
+        if gap and value.repeat_purchases >= 2 and since > factor * gap:
+            reasons.append(
+                f"no purchase for {since} days, {since / gap:.1f}× the usual {gap:.0f}-day rhythm"
+            )
+        if reasons:
+            out.append(
+                ChurnAlert(
+                    client_id=value.client_id,
+                    client=value.client.legal_name,
+                    owner=value.client.owner.username,
+                    p_alive=value.p_alive,
+                    days_since_last=since,
+                    typical_gap_days=gap,
+                    expected_margin=value.expected_margin if margin_ok else None,
+                    npv=value.npv if margin_ok else None,
+                    reasons=reasons,
+                )
+            )
+    return out
+
+
+# --- Next best offer within credit -----------------------------------------------------
+
+
+def credit_headroom(client: Client) -> tuple[Decimal, Decimal]:
+    """(exposure, headroom) in gross. Uses ``raktas.credit`` when it is installed;
+    otherwise the same definition here: exposure = open balance + gross of orders
+    submitted, confirmed or shipped but not invoiced; headroom = limit − exposure."""
+    try:
+        from raktas.credit.services import exposure_of
+    except ImportError:  # pragma: no cover - credit control is a separate app
+        from raktas.ledger.selectors import client_balance
+
+        balance = client_balance(client)["balance"]
+        open_orders = (
+            Order.objects.filter(client=client, status__in=OPEN_EXPOSURE_STATUSES).aggregate(
+                s=Sum("gross_total")
+            )["s"]
+            or ZERO
+        )
+        exposure = balance + open_orders
+        return exposure, max(client.credit_limit - exposure, ZERO)
+    found = exposure_of(client)
+    return found.exposure, found.headroom
+
+
+@dataclass
+class Suggestion:
+    kind: str  # "product" or "category"
+    id: int
+    label: str
+    buyers_share: float  # share of similar clients that buy it
+    expected_margin: Decimal | None  # per period, among those who buy it, times the share
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    line_gross: Decimal | None = None
+    exceeds_headroom: bool = False
+    reason: str = ""
+
+
+@dataclass
+class Offer:
+    client_id: int
+    similar_clients: int
+    exposure: Decimal
+    headroom: Decimal
+    draft_gross: Decimal
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+
+def _similar_clients(client: Client, period: Period, size: Decimal, limit: int) -> list[int]:
+    """Same segment, revenue within a factor of three; if too few, the nearest in size."""
+    rev = F("invoiced_net") - F("credited_net")
+    qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end).exclude(
+        client=client
+    )
+    if client.segment_id:
+        qs = qs.filter(client__segment_id=client.segment_id)
+    sizes = list(
+        qs.values("client_id").annotate(r=Sum(rev)).values_list("client_id", "r").order_by()
+    )
+    if not sizes:
+        return []
+    low, high = size / 3, size * 3
+    close = [cid for cid, r in sizes if low <= (r or ZERO) <= high]
+    if len(close) >= min(limit, 5):
+        return close[:limit]
+    sizes.sort(key=lambda item: abs((item[1] or ZERO) - size))
+    return [cid for cid, _ in sizes[:limit]]
+
+
+def next_best_offer(
+    user: User,
+    client: Client,
+    *,
+    order: Order | None = None,
+    limit: int = 10,
+    similar_limit: int = 200,
+) -> Offer:
+    """Products (and categories) that similar clients buy and this one has not bought
+    in the last 12 months, ranked by expected margin: the share of similar clients that
+    buy it × the average margin a buyer made on it. Each product comes with a typical
+    quantity at the client's column price; one whose line would take the order (the
+    draft ``order`` if given) past the credit headroom is marked ``exceeds_headroom``.
+
+    The caller fetched ``client`` through ``get_client_for``. The similar clients are
+    only counted and averaged, never named, so they need not be in the user's view.
+    """
+    period = Period.trailing(12)
+    margin_ok = sees_margin(user)
+    rev = F("invoiced_net") - F("credited_net")
+    size = (
+        ClientMonth.objects.filter(
+            client=client, month__gte=period.start, month__lte=period.end
+        ).aggregate(r=Sum(rev))["r"]
+        or ZERO
+    )
+    similar = _similar_clients(client, period, size, similar_limit)
+    exposure, headroom = credit_headroom(client)
+    draft_gross = (
+        order.gross_total if order is not None and order.status == OrderStatus.DRAFT else ZERO
+    )
+    offer = Offer(client.pk, len(similar), exposure, headroom, draft_gross)
+    if not similar:
+        return offer
+    since, until = period.start, period.last_day
+    own = set(
+        InvoiceLine.objects.filter(
+            invoice__client=client,
+            invoice__issue_date__gte=since,
+            product_id__isnull=False,
+        ).values_list("product_id", flat=True)
+    )
+    if order is not None:
+        own |= set(order.lines.values_list("product_id", flat=True))
+    stats = (
+        InvoiceLine.objects.filter(
+            invoice__client_id__in=similar,
+            invoice__issue_date__gte=since,
+            invoice__issue_date__lte=until,
+            product__active=True,
+        )
+        .exclude(product_id__in=own)
+        .values("product_id")
+        .annotate(
+            buyers=Count("invoice__client_id", distinct=True),
+            margin=Sum(F("net") - F("cost")),
+            qty=Sum("quantity"),
+            lines=Count("id"),
+        )
+        .order_by()
+    )
+    n = len(similar)
+    ranked = []
+    for row in stats:
+        share = row["buyers"] / n
+        per_buyer = (row["margin"] or ZERO) / row["buyers"]
+        ranked.append((share * float(per_buyer), share, per_buyer, row))
+    ranked.sort(key=lambda item: (-item[0], item[3]["product_id"]))
+    products = Product.objects.in_bulk([item[3]["product_id"] for item in ranked[:limit]])
+    on = today()
+    for score, share, _per_buyer, row in ranked[:limit]:
+        product = products[row["product_id"]]
+        quantity = (row["qty"] / row["lines"]).quantize(Decimal("0.001"))
+        if product.unit == "pcs" or quantity >= 1:
+            quantity = max(Decimal(1), quantity.to_integral_value())
+        price = price_for(product.pk, client.price_column_id, on)
+        gross = None
+        exceeds = False
+        if price is not None:
+            net = q2(quantity * price)
+            gross = net + q2(net * product.vat_rate / HUNDRED)
+            exceeds = draft_gross + gross > headroom
+        offer.suggestions.append(
+            Suggestion(
+                kind="product",
+                id=product.pk,
+                label=f"{product.sku} {product.name}",
+                buyers_share=share,
+                expected_margin=q2(Decimal(repr(score))) if margin_ok else None,
+                quantity=quantity,
+                unit_price=price,
+                line_gross=gross,
+                exceeds_headroom=exceeds,
+                reason=f"{row['buyers']} of {n} similar clients buy it; this client has not "
+                "in the last 12 months",
+            )
+        )
+    # Categories this client does not buy at all, for the wider conversation.
+    own_categories = set(
+        ClientCategoryMonth.objects.filter(client=client, month__gte=period.start).values_list(
+            "category_key", flat=True
+        )
+    )
+    cats = (
+        ClientCategoryMonth.objects.filter(client_id__in=similar, month__gte=period.start)
+        .exclude(category_key__in=own_categories | {0})
+        .values("category_key")
+        .annotate(buyers=Count("client_id", distinct=True), margin=Sum(F("net") - F("cost")))
+        .order_by()
+    )
+    names = dict(Category.objects.values_list("pk", "name"))
+    cat_ranked = sorted(
+        ((c["buyers"] / n * float((c["margin"] or ZERO) / c["buyers"]), c) for c in cats),
+        key=lambda item: (-item[0], item[1]["category_key"]),
+    )
+    for score, cat in cat_ranked[:5]:
+        offer.suggestions.append(
+            Suggestion(
+                kind="category",
+                id=cat["category_key"],
+                label=names.get(cat["category_key"], str(cat["category_key"])),
+                buyers_share=cat["buyers"] / n,
+                expected_margin=q2(Decimal(repr(score))) if margin_ok else None,
+                reason=f"{cat['buyers']} of {n} similar clients buy this category; "
+                "this client buys nothing in it",
+            )
+        )
+    return offer
+
+
+# --- Returns and refusals --------------------------------------------------------------
+
+
+@dataclass
+class RateRow:
+    key: Any
+    label: str
+    invoiced: Decimal
+    returned: Decimal
+    return_rate: float | None
+    invoices: int
+    refused_orders: int
+    refusal_rate: float | None
+
+
+def _rate(part: Decimal | int, whole: Decimal | int) -> float | None:
+    return float(part) / float(whole) if whole else None
+
+
+GROUPS = ("client", "kam", "segment", "month", "product", "reason")
+
+
+def returns_report(
+    user: User,
+    *,
+    group_by: str = "client",
+    period: Period | None = None,
+    filters: Filters | None = None,
+) -> list[RateRow]:
+    """Return rate (credit notes for returned goods / invoiced net) and refusal rate
+    (refused orders / (refused orders + invoices)) by client, KAM, segment, month or
+    product; by reason, the Pareto of reasons (count and net, largest first).
+
+    By product it is company-wide only: a credit note names no product, so products
+    get the returns spread over the invoice they credit, which only the product
+    rollup (of all clients) carries.
+    """
+    filters = filters or Filters()
+    if group_by not in GROUPS:
+        raise ValidationFailed(f"group_by: one of {', '.join(GROUPS)}", field="group_by")
+    period = period or Period.trailing()
+    if group_by == "reason":
+        return _reasons(user, period, filters)
+    if group_by == "product":
+        if not _sees_everything(user, filters):
+            raise ValidationFailed(
+                "group_by: returns by product are company-wide; ask without filters "
+                "(director or finance)",
+                field="group_by",
+            )
+        rows = (
+            ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+            .values("product_id", "product__sku", "product__name")
+            .annotate(
+                inv=Sum("net"),
+                ret=Sum("returned_net"),
+                lines=Sum("lines"),
+                refused=Sum("refused_lines"),
+            )
+            .order_by("-ret", "product_id")
+        )
+        return [
+            RateRow(
+                key=r["product_id"],
+                label=f"{r['product__sku']} {r['product__name']}",
+                invoiced=r["inv"] or ZERO,
+                returned=r["ret"] or ZERO,
+                return_rate=_rate(r["ret"] or ZERO, r["inv"] or ZERO),
+                invoices=r["lines"] or 0,
+                refused_orders=r["refused"] or 0,
+                refusal_rate=_rate(r["refused"] or 0, (r["refused"] or 0) + (r["lines"] or 0)),
+            )
+            for r in rows
+        ]
+    key, label = {
+        "client": ("client_id", "client__legal_name"),
+        "kam": ("client__owner_id", "client__owner__username"),
+        "segment": ("client__segment_id", "client__segment__name"),
+        "month": ("month", "month"),
+    }[group_by]
+    qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+    if not _sees_everything(user, filters):
+        qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+    rows = (
+        qs.values(key, label)
+        .annotate(
+            inv=Sum("invoiced_net"),
+            ret=Sum("returned_net"),
+            invoices=Sum("invoices"),
+            refused=Sum("refused_orders"),
+        )
+        .order_by(key if group_by == "month" else "-ret", key)
+    )
+    return [
+        RateRow(
+            key=r[key],
+            label=str(r[label] if r[label] is not None else "—"),
+            invoiced=r["inv"] or ZERO,
+            returned=r["ret"] or ZERO,
+            return_rate=_rate(r["ret"] or ZERO, r["inv"] or ZERO),
+            invoices=r["invoices"] or 0,
+            refused_orders=r["refused"] or 0,
+            refusal_rate=_rate(r["refused"] or 0, (r["refused"] or 0) + (r["invoices"] or 0)),
+        )
+        for r in rows
+    ]
+
+
+def _reasons(user: User, period: Period, filters: Filters) -> list[RateRow]:
+    qs = ReasonMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+    if not _sees_everything(user, filters):
+        qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+    rows = list(
+        qs.values("kind", "reason")
+        .annotate(count=Sum("count"), net=Sum("net"))
+        .order_by("-count", "kind", "reason")
+    )
+    total = sum(r["count"] for r in rows) or 1
+    out = []
+    running = 0
+    for r in rows:
+        running += r["count"]
+        out.append(
+            RateRow(
+                key=f"{r['kind']}:{r['reason']}",
+                label=f"{r['kind']}: {r['reason'] or '—'}",
+                invoiced=ZERO,
+                returned=r["net"] or ZERO,
+                return_rate=running / total,  # cumulative share: the Pareto of reasons
+                invoices=r["count"],
+                refused_orders=0,
+                refusal_rate=None,
+            )
+        )
+    return out
+
+
+@dataclass
+class JumpAlert:
+    metric: str
+    month: dt.date
+    rate: float
+    baseline: float
+    message: str
+
+
+def rate_jumps(
+    user: User,
+    *,
+    filters: Filters | None = None,
+    on: dt.date | None = None,
+    factor: float = 1.5,
+    min_points: float = 0.02,
+) -> list[JumpAlert]:
+    """An alert when last month's return or refusal rate is above ``factor`` times its
+    average over the six months before and at least ``min_points`` higher."""
+    filters = filters or Filters()
+    this_month = (on or today()).replace(day=1)
+    last = add_months(this_month, -1)
+    months = returns_report(
+        user,
+        group_by="month",
+        period=Period(add_months(last, -6), last),
+        filters=filters,
+    )
+    by_month = {row.key: row for row in months}
+    alerts = []
+    for metric in ("return_rate", "refusal_rate"):
+        current = by_month.get(last)
+        history = [
+            getattr(by_month[m], metric)
+            for m in (add_months(last, -k) for k in range(1, 7))
+            if m in by_month and getattr(by_month[m], metric) is not None
+        ]
+        if current is None or getattr(current, metric) is None or not history:
+            continue
+        rate = float(getattr(current, metric))
+        baseline = sum(history) / len(history)
+        if rate > factor * baseline and rate - baseline >= min_points:
+            name = metric.replace("_", " ")
+            alerts.append(
+                JumpAlert(
+                    metric=metric,
+                    month=last,
+                    rate=rate,
+                    baseline=baseline,
+                    message=f"{name} {rate:.1%} in {last:%Y-%m} against {baseline:.1%} "
+                    "over the six months before",
+                )
+            )
+    return alerts
+
+
+# --- Segment prospects --------------------------------------------------------------------
+
+
+@dataclass
+class SegmentRow:
+    segment_id: int | None
+    segment: str
+    revenue: Decimal
+    revenue_before: Decimal
+    growth: float | None
+    share: float
+    clients: int
+    clients_before: int
+    margin_rate: float | None
+    price_realisation: float | None
+    monthly: list[tuple[dt.date, Decimal]]
+    proposal: str
+
+
+def segment_prospects(user: User, *, period: Period | None = None) -> list[SegmentRow]:
+    """Per segment in the user's view: revenue and growth against the same number of
+    months before, share of the revenue in view, buying clients then and now, margin
+    rate, price realisation (net / list value of the invoiced orders' lines), the
+    monthly trend, and a one-line proposal."""
+    period = period or Period.trailing()
+    before = Period(add_months(period.start, -period.months), add_months(period.start, -1))
+    margin_ok = sees_margin(user)
+    clients = scoped_clients(user)
+    rev = F("invoiced_net") - F("credited_net")
+
+    def by_segment(p: Period) -> dict[int | None, Any]:
+        rows = (
+            ClientMonth.objects.filter(
+                month__gte=p.start, month__lte=p.end, client_id__in=clients.values("pk")
+            )
+            .values("client__segment_id")
+            .annotate(
+                r=Sum(rev),
+                m=Sum(rev - F("invoiced_cost") + F("credited_cost")),
+                n=Count("client_id", distinct=True, filter=Q(invoices__gt=0)),
+            )
+            .order_by()
+        )
+        return {row["client__segment_id"]: row for row in rows}
+
+    now, then = by_segment(period), by_segment(before)
+    monthly: dict[int | None, list[tuple[dt.date, Decimal]]] = {}
+    for row in (
+        ClientMonth.objects.filter(
+            month__gte=period.start, month__lte=period.end, client_id__in=clients.values("pk")
+        )
+        .values("client__segment_id", "month")
+        .annotate(r=Sum(rev))
+        .order_by("month")
+    ):
+        monthly.setdefault(row["client__segment_id"], []).append((row["month"], row["r"]))
+    realisation: dict[int | None, float] = {}
+    for listed in (
+        Order.objects.filter(
+            status=OrderStatus.INVOICED,
+            client_id__in=clients.values("pk"),
+            order_date__gte=period.start,
+            order_date__lte=period.last_day,
+        )
+        .values("client__segment_id")
+        .annotate(net=Sum("lines__net"), listed=Sum(F("lines__quantity") * F("lines__list_price")))
+        .order_by()
+    ):
+        if listed["listed"]:
+            realisation[listed["client__segment_id"]] = float(listed["net"] / listed["listed"])
+    names = {None: "No segment"} | {
+        pk: name for pk, name in Segment.objects.values_list("pk", "name")
+    }
+    total = sum((row["r"] or ZERO for row in now.values()), ZERO)
+    out = []
+    for seg in sorted(set(now) | set(then), key=lambda s: -(now.get(s, {}).get("r") or 0)):
+        cur, prev = now.get(seg, {}), then.get(seg, {})
+        r, r0 = cur.get("r") or ZERO, prev.get("r") or ZERO
+        growth = float((r - r0) / r0) if r0 else None
+        m_rate = float((cur.get("m") or ZERO) / r) if r and margin_ok else None
+        out.append(
+            SegmentRow(
+                segment_id=seg,
+                segment=names.get(seg, str(seg)),
+                revenue=q2(r),
+                revenue_before=q2(r0),
+                growth=growth,
+                share=float(r / total) if total else 0.0,
+                clients=cur.get("n") or 0,
+                clients_before=prev.get("n") or 0,
+                margin_rate=m_rate,
+                price_realisation=realisation.get(seg),
+                monthly=monthly.get(seg, []),
+                proposal=_proposal(
+                    growth, realisation.get(seg), cur.get("n") or 0, prev.get("n") or 0
+                ),
+            )
+        )
+    return out
+
+
+def _proposal(growth: float | None, realisation: float | None, n: int, n0: int) -> str:
+    if growth is None:
+        return "New segment: build the assortment with the first clients."
+    if growth > 0.10 and (realisation or 1) > 0.95:
+        return "Growing at list prices: widen the assortment and test a price increase."
+    if growth > 0.10:
+        return "Growing on discounts: keep the volume, tighten discounts on the A items."
+    if n < n0:
+        return "Losing buyers: win back lapsed clients before adding products."
+    if (realisation or 1) < 0.85:
+        return "Flat and discounted: review the price column and the discount rules."
+    return "Stable: keep the assortment, push cross-sell from similar clients."

@@ -1,0 +1,83 @@
+"""The analytics pages: the Pareto curve and matrix per role, the client's value page,
+and the head of sales deciding a tier proposal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client as Browser
+from django.utils import timezone
+
+from raktas.analytics.models import ClientValue, TierProposal
+from raktas.clients.models import Tier
+from raktas.ledger.services import invoice_create
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(world, name):
+    b = Browser()
+    b.force_login(world.persona(name))
+    return b
+
+
+@pytest.fixture
+def sold(world):
+    for client in (world.client_a, world.client_b):
+        invoice_create(
+            by=world.persona("finance"),
+            client=client,
+            issue_date=timezone.localdate().replace(day=1),
+            lines=[{"description": "x", "quantity": 1, "unit_price": "100", "vat_rate": "21",
+                    "product": world.products[0], "unit_cost": "60"}],
+        )  # fmt: skip
+    return world
+
+
+def test_the_director_sees_the_pareto_curve_and_the_matrix(sold):
+    page = browser(sold, "director").get("/analytics/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html and "<polyline" in html
+    assert "UAB „Beržas“" in html and "UAB „Ąžuolas“" in html
+    assert "Key-client candidates" in html
+
+
+def test_a_kam_sees_only_their_book_and_the_desk_is_refused(sold):
+    html = browser(sold, "kam_a").get("/analytics/").content.decode()
+    assert "UAB „Ąžuolas“" in html and "UAB „Beržas“" not in html
+    assert browser(sold, "desk").get("/analytics/").status_code == 403
+
+
+def test_the_client_value_page_shows_npv_to_the_kam_not_to_others(sold):
+    ClientValue.objects.create(
+        client=sold.client_a,
+        computed_on=timezone.localdate(),
+        p_alive=0.42,
+        expected_orders=2,
+        expected_order_net=Decimal("100"),
+        expected_margin=Decimal("80"),
+        npv=Decimal("76.54"),
+    )
+    url = f"/analytics/clients/{sold.client_a.pk}/"
+    html = browser(sold, "kam_a").get(url).content.decode()
+    assert "76.54" in html.replace("\u00a0", " ").replace(",", ".") and "42 %" in html
+    assert "Next best offer" in html
+    assert browser(sold, "kam_b").get(url).status_code == 404
+
+
+def test_the_head_of_sales_accepts_a_proposal_from_the_page(sold):
+    proposal = TierProposal.objects.create(
+        client=sold.client_a, current_tier=Tier.MAINTAIN, proposed_tier=Tier.KEY, reasons=["r"]
+    )
+    head = browser(sold, "head")
+    assert "Tier proposals to decide" in head.get("/analytics/").content.decode()
+    response = head.post(f"/analytics/tier-proposals/{proposal.pk}/decide/", {"decision": "accept"})
+    assert response.status_code == 302
+    sold.client_a.refresh_from_db()
+    assert sold.client_a.tier == Tier.KEY
+    kam = browser(sold, "kam_a").post(
+        f"/analytics/tier-proposals/{proposal.pk}/decide/", {"decision": "accept"}
+    )
+    assert kam.status_code == 302  # refused with a message; nothing changes

@@ -1,0 +1,170 @@
+"""Analytics pages: one per role (the book in view), and one per client.
+
+The same selectors as the API; the pages only lay out what they return. The Pareto
+curve is an SVG drawn here on the server (no script, nothing fetched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from raktas.analytics import insights
+from raktas.analytics.models import ClientValue, ProposalStatus, TierProposal
+from raktas.analytics.selectors import (
+    Filters,
+    Period,
+    abc_report,
+    client_monthly,
+    key_client_candidates,
+)
+from raktas.analytics.services import can_decide_tier, tier_proposal_decide
+from raktas.clients.selectors import clients_visible_to, get_client_for
+from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
+from raktas.org.access import sees_margin
+from raktas.org.models import Role, User
+
+ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
+
+W, H, PAD = 480, 260, 36
+
+
+@dataclass
+class ParetoSvg:
+    width: int
+    height: int
+    points: str
+    diagonal: str
+    eighty_y: float
+    knee_x: float | None
+    knee_label: str
+    ticks: list[tuple[float, float, str]]
+
+
+def pareto_svg(curve: list[tuple[float, float]], a: float = 0.8) -> ParetoSvg:
+    """Coordinates of the Pareto curve (share of clients → share of revenue)."""
+    inner_w, inner_h = W - 2 * PAD, H - 2 * PAD
+
+    def xy(px: float, py: float) -> tuple[float, float]:
+        return round(PAD + px * inner_w, 1), round(H - PAD - py * inner_h, 1)
+
+    pts = " ".join(f"{x},{y}" for x, y in (xy(px, py) for px, py in curve))
+    knee = next((px for px, py in curve if py >= a), None)
+    ticks = [(*xy(t, 0), f"{t:.0%}") for t in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]
+    return ParetoSvg(
+        width=W,
+        height=H,
+        points=pts,
+        diagonal=f"{PAD},{H - PAD} {W - PAD},{PAD}",
+        eighty_y=xy(0, a)[1],
+        knee_x=xy(knee, 0)[0] if knee is not None else None,
+        knee_label=f"{knee:.0%} of clients make {a:.0%} of revenue" if knee is not None else "",
+        ticks=ticks,
+    )
+
+
+def _analyst(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    if not user.has_role(*ANALYTICS_ROLES):
+        raise PermissionDenied("Analytics are for KAMs, heads of sales, the director and finance.")
+    return user
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    user = _analyst(request)
+    q = request.GET
+    period = Period.parse(q.get("start"), q.get("end"))
+    filters = Filters(
+        kam_id=_int(q.get("kam")), team_id=_int(q.get("team")), segment_id=_int(q.get("segment"))
+    )
+    dimension = "product" if q.get("dimension") == "product" else "client"
+    report = abc_report(user, dimension=dimension, period=period, filters=filters, limit=25)
+    matrix_rows = [(a, [(x, report.matrix[a + x]) for x in "XYZ"]) for a in "ABC"]
+    proposals = []
+    if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
+        proposals = [
+            p
+            for p in TierProposal.objects.filter(
+                client__in=clients_visible_to(user), status=ProposalStatus.PENDING
+            ).select_related("client__owner__team")[:50]
+            if can_decide_tier(user, p.client)
+        ]
+    context: dict[str, Any] = {
+        "report": report,
+        "period": period,
+        "dimension": dimension,
+        "svg": pareto_svg(report.pareto, report.thresholds.a),
+        "matrix_rows": matrix_rows,
+        "candidates": key_client_candidates(user, period=period, filters=filters)[:25]
+        if dimension == "client"
+        else [],
+        "churn": insights.churn_alerts(user, filters=filters)[:25],
+        "reasons": insights.returns_report(user, group_by="reason", period=period, filters=filters)[
+            :10
+        ],
+        "jumps": insights.rate_jumps(user, filters=filters),
+        "segments": insights.segment_prospects(user, period=period),
+        "proposals": proposals,
+        "margin": sees_margin(user),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "analytics/overview.html", context)
+
+
+@login_required
+@require_GET
+def client_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _analyst(request)
+    client = get_client_for(user, pk)
+    value = ClientValue.objects.filter(client=client).first()
+    churn = [a for a in insights.churn_alerts(user) if a.client_id == client.pk]
+    return render(
+        request,
+        "analytics/client.html",
+        {
+            "client": client,
+            "value": value,
+            "churn": churn[0] if churn else None,
+            "offer": insights.next_best_offer(user, client),
+            "months": client_monthly(user, client, Period.trailing(12)),
+            "margin": sees_margin(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _analyst(request)
+    proposal = TierProposal.objects.filter(client__in=clients_visible_to(user), pk=pk).first()
+    if proposal is None:
+        raise NotFound("Tier proposal not found.")
+    accept = request.POST.get("decision") == "accept"
+    try:
+        tier_proposal_decide(
+            by=user, proposal=proposal, accept=accept, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"{proposal.client.legal_name}: tier {'changed to ' + proposal.proposed_tier if accept else 'kept'}.",
+        )
+    return redirect("analytics:overview")

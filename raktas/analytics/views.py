@@ -168,3 +168,39 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             f"{proposal.client.legal_name}: tier {'changed to ' + proposal.proposed_tier if accept else 'kept'}.",
         )
     return redirect("analytics:overview")
+
+
+@login_required
+@require_GET
+def client_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """A fragment for the client page (``hx-get`` on load): NPV, P(alive), churn."""
+    user = _analyst(request)
+    client = get_client_for(user, pk)
+    churn = [a for a in insights.churn_alerts(user) if a.client_id == client.pk]
+    return render(
+        request,
+        "analytics/_client_panel.html",
+        {
+            "client": client,
+            "value": ClientValue.objects.filter(client=client).first(),
+            "churn": churn[0] if churn else None,
+            "margin": sees_margin(user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    """A fragment for order entry (``hx-get`` on load and after each line): what similar
+    clients buy, each marked when its line would take the order past credit headroom."""
+    from raktas.orders.selectors import get_order_for
+
+    user = _analyst(request)
+    order = get_order_for(user, pk)
+    offer = insights.next_best_offer(user, order.client, order=order, limit=8)
+    return render(
+        request,
+        "analytics/_order_suggestions.html",
+        {"order": order, "offer": offer, "margin": sees_margin(user)},
+    )

@@ -81,3 +81,17 @@ def test_the_head_of_sales_accepts_a_proposal_from_the_page(sold):
         f"/analytics/tier-proposals/{proposal.pk}/decide/", {"decision": "accept"}
     )
     assert kam.status_code == 302  # refused with a message; nothing changes
+
+
+def test_fragments_for_the_client_page_and_order_entry(sold):
+    from raktas.orders.services import order_create
+
+    kam = browser(sold, "kam_a")
+    panel = kam.get(f"/analytics/clients/{sold.client_a.pk}/panel/")
+    assert panel.status_code == 200 and "Value and churn risk" in panel.content.decode()
+    draft = order_create(by=sold.persona("kam_a"), client=sold.client_a)
+    fragment = kam.get(f"/analytics/orders/{draft.pk}/suggestions/")
+    assert fragment.status_code == 200 and "credit headroom" in fragment.content.decode()
+    assert (
+        browser(sold, "kam_b").get(f"/analytics/orders/{draft.pk}/suggestions/").status_code == 404
+    )

@@ -133,8 +133,7 @@ class Matcher:
             if len(same) == 1:
                 return Match(rule="amount", client=client, invoices=same)
             notes.append(
-                f"{client.legal_name}: {len(same) or 'no'} open invoice"
-                f"{'s' if len(same) != 1 else ''} of exactly {amount}"
+                f"{client.legal_name}: several open invoices of exactly {amount}"
                 if same
                 else f"{client.legal_name}: no open invoice of exactly {amount}"
             )

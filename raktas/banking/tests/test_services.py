@@ -160,3 +160,16 @@ def test_unmatched_entries_suggest_invoices_of_the_same_amount(world, books):
     entry = _by_amount(result)[D("300.00")]
     assert entry.status == BankEntryStatus.UNMATCHED
     assert [s["invoice_id"] for s in entry.suggestions] == [target.pk]
+
+
+@pytest.mark.django_db
+def test_two_open_invoices_of_the_same_amount_are_left_to_finance(world, books):
+    from raktas.receivables.tests.helpers import invoice
+
+    fin = world.persona("finance")
+    twin = invoice(fin, world.client_b, "242.00", dt.date(2026, 11, 5))
+    result = bank_import(by=fin, data=read("camt053_v08.xml"))
+    entry = _by_amount(result)[D("242.00")]
+    assert entry.status == BankEntryStatus.UNMATCHED
+    assert "several open invoices of exactly 242.00" in entry.note
+    assert {s["invoice_id"] for s in entry.suggestions[:2]} == {books["104"].pk, twin.pk}

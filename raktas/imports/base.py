@@ -72,7 +72,7 @@ class Report:
     errors_not_kept: int = 0
     status: str = ""
     message: str = ""
-    run_id: int | None = None
+    run_id: int = 0
 
     def add_error(self, row: int, column: str, reason: str) -> None:
         if len(self.errors) < self.max_errors:
@@ -90,6 +90,8 @@ class Row:
     number: int
     values: dict[str, Any]
     bad: bool = False
+    # (column, reason) found while reading, reported by ``Importer.take``.
+    pending: list[tuple[str, str]] = field(default_factory=list)
 
     def get(self, name: str, default: Any = None) -> Any:
         value = self.values.get(name)
@@ -154,6 +156,16 @@ class Importer:
             self.report.bad_rows += 1
         self.report.add_error(row.number, column, reason)
 
+    def take(self, rows: list[Row]) -> None:
+        """Count rows read and report the problems found while reading them."""
+        self.report.rows_read += len(rows)
+        for row in rows:
+            if row.pending:
+                self.report.bad_rows += 1
+                for column, reason in row.pending:
+                    self.report.add_error(row.number, column, reason)
+                row.pending = []
+
     def reject_group(self, group: Group, column: str, reason: str) -> None:
         """Refuse one order/invoice: the first row carries the reason, the others point to it."""
         first = group.first
@@ -174,6 +186,19 @@ class Importer:
             actor=self.by,
             action="update",
             obj=obj,
+            before=before,
+            after=after,
+            note=f"import run {self.run.pk} ({self.kind})",
+        )
+
+    def audit_update_of(
+        self, entity: str, pk: int, before: dict[str, Any], after: dict[str, Any]
+    ) -> None:
+        record(
+            actor=self.by,
+            action="update",
+            entity=entity,
+            entity_id=pk,
             before=before,
             after=after,
             note=f"import run {self.run.pk} ({self.kind})",

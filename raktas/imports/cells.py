@@ -46,7 +46,7 @@ def as_text(raw: Any) -> str:
 
 def text(max_length: int) -> Parser:
     def parse(raw: Any) -> str:
-        value = as_text(raw)
+        value = raw if raw.__class__ is str else as_text(raw)  # the driver stripped text
         if len(value) > max_length:
             raise CellError(f"is {len(value)} characters long; at most {max_length} allowed")
         return value
@@ -89,8 +89,14 @@ def decimal(
 
     def parse(raw: Any) -> Decimal:
         try:
-            value = parse_decimal(raw, field="")
-        except ValidationFailed:
+            if raw.__class__ is str and "," not in raw and " " not in raw and "\xa0" not in raw:
+                # The common case, without parse_decimal's clean-up (same result).
+                value = Decimal(raw.strip())
+                if not value.is_finite():
+                    raise ValidationFailed("not finite")
+            else:
+                value = parse_decimal(raw, field="")
+        except (ValidationFailed, ArithmeticError, ValueError):
             raise CellError(f"{as_text(raw)!r} is not a number") from None
         if positive and value <= 0:
             raise CellError("must be greater than zero")
@@ -139,6 +145,11 @@ _YMD_DOTS = re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})\.?")
 
 def date(raw: Any) -> dt.date:
     """YYYY-MM-DD (a time after it is ignored), DD.MM.YYYY or YYYY.MM.DD; or a date cell."""
+    if raw.__class__ is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass  # the slow path below says why
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):

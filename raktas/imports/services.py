@@ -8,7 +8,9 @@ is never half-imported. ``dry_run`` does all the work and then rolls back.
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from raktas.imports.base import Column, Group, Importer, Report, Row
 from raktas.imports.cells import CellError
 from raktas.imports.models import ImportRun, ImportStatus, SeenKey
 from raktas.imports.readers import file_digest, open_table
+from raktas.imports.sql import insert_rows
 from raktas.org.models import User
 
 BATCH_SIZE = 2000
@@ -96,26 +99,34 @@ def map_header(header: list[str], importer_cls: type[Importer]) -> Layout:
     return Layout(tuple(positions), len(header))
 
 
-def parse_row(number: int, cells: list[Any], layout: Layout, importer: Importer) -> Row:
+def flag(row: Row, column: str, reason: str) -> None:
+    """Mark a row bad while reading; the main thread reports it (``Importer.take``)."""
+    row.bad = True
+    row.pending.append((column, reason))
+
+
+def parse_row(number: int, cells: list[Any], layout: Layout) -> Row:
     values: dict[str, Any] = {}
     row = Row(number, values)
-    importer.report.rows_read += 1
+    width = len(cells)
     for index, col in layout.positions:
-        raw = cells[index] if index < len(cells) else None
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raw = cells[index] if index < width else None
+        if raw.__class__ is str:
+            raw = raw.strip()  # parsers get text without surrounding blanks
+        if raw is None or raw == "":
             if col.key:
-                importer.reject(row, col.name, "required")
+                flag(row, col.name, "required")
             values[col.name] = None
             continue
         try:
             values[col.name] = col.parse(raw)
         except CellError as exc:
-            importer.reject(row, col.name, str(exc))
+            flag(row, col.name, str(exc))
             values[col.name] = None
-    if len(cells) > layout.width:
+    if width > layout.width:
         extra = [c for c in cells[layout.width :] if c not in (None, "") and str(c).strip()]
         if extra:
-            importer.reject(
+            flag(
                 row,
                 f"#{layout.width + 1}",
                 "the row has more cells than the header (a delimiter inside an unquoted value?)",
@@ -124,11 +135,11 @@ def parse_row(number: int, cells: list[Any], layout: Layout, importer: Importer)
 
 
 def _plain_batches(
-    rows: Iterator[tuple[int, list[Any]]], layout: Layout, importer: Importer, size: int
+    rows: Iterator[tuple[int, list[Any]]], layout: Layout, size: int
 ) -> Iterator[list[Row]]:
     batch: list[Row] = []
     for number, cells in rows:
-        batch.append(parse_row(number, cells, layout, importer))
+        batch.append(parse_row(number, cells, layout))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -137,48 +148,56 @@ def _plain_batches(
 
 
 def _group_batches(
-    rows: Iterator[tuple[int, list[Any]]], layout: Layout, importer: Importer, size: int
-) -> Iterator[list[Group]]:
-    """Batches of whole groups: a batch never splits one order's lines."""
-    key_name = importer.group_by
+    rows: Iterator[tuple[int, list[Any]]],
+    layout: Layout,
+    importer_cls: type[Importer],
+    size: int,
+) -> Iterator[tuple[list[Group], list[Row]]]:
+    """Batches of whole groups (a batch never splits one order's lines), and the
+    rows that belong to no group (their key is missing)."""
+    key_name = importer_cls.group_by
+    label = importer_cls.label
     assert key_name is not None
     header_cols = [col for _, col in layout.positions if col.header]
     batch: list[Group] = []
+    loose: list[Row] = []
     closed: dict[str, int] = {}  # keys finished in this batch -> their first row
     current: Group | None = None
     n_rows = 0
     for number, cells in rows:
-        row = parse_row(number, cells, layout, importer)
+        row = parse_row(number, cells, layout)
         key = row.values.get(key_name)
-        if key is None:  # already rejected as a missing key
+        if key is None:  # flagged as a missing key
+            loose.append(row)
             continue
         if current is not None and key == current.key:
-            _check_header_repeat(current, row, header_cols, importer)
+            _check_header_repeat(current, row, header_cols, label)
             current.rows.append(row)
             n_rows += 1
             continue
         if current is not None:
             closed[current.key] = current.first.number
             if n_rows >= size:
-                yield batch
-                batch, closed, n_rows = [], {}, 0
+                yield batch, loose
+                batch, loose, closed, n_rows = [], [], {}, 0
         if key in closed:
-            importer.reject(
+            flag(
                 row,
                 key_name,
                 f"{key} already appeared at row {closed[key]}; "
-                f"the rows of one {importer.label} must be consecutive",
+                f"the rows of one {label} must be consecutive",
             )
+            loose.append(row)
             current = None
             continue
         current = Group(key, [row])
         batch.append(current)
         n_rows += 1
-    if batch:
-        yield batch
+    if batch or loose:
+        yield batch, loose
 
 
-def _check_header_repeat(group: Group, row: Row, header_cols: list[Column], importer: Importer):
+def _check_header_repeat(group: Group, row: Row, header_cols: list[Column], label: str) -> None:
     first = group.first
     for col in header_cols:
         value = row.values.get(col.name)
@@ -186,20 +205,74 @@ def _check_header_repeat(group: Group, row: Row, header_cols: list[Column], impo
             continue  # a blank header cell on a later line means "same as above"
         expected = first.values.get(col.name)
         if expected is not None and value != expected:
-            importer.reject(
-                row, col.name, f"differs from row {first.number} of the same {importer.label}"
-            )
+            flag(row, col.name, f"differs from row {first.number} of the same {label}")
         elif expected is None:
             first.values[col.name] = value
+
+
+_DONE = object()
+
+
+class _ReadAhead:
+    """Read and parse the next batch in a thread while this one is written.
+
+    The reader does no database work and reports nothing itself (rows carry their
+    flags), so it needs no locking; the queue holds one batch, so memory stays at
+    about two batches. SQLite and psycopg release the GIL while the database
+    works, which is what the reader overlaps with.
+    """
+
+    def __init__(self, batches: Iterator[Any]) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._work, args=(batches,), name="raktas-import-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self, batches: Iterator[Any]) -> None:
+        try:
+            for batch in batches:
+                if not self._put(batch):
+                    return
+        except BaseException as exc:  # handed to the main thread, raised there
+            self._put(_Failure(exc))
+            return
+        self._put(_DONE)
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+@dataclass
+class _Failure:
+    exc: BaseException
 
 
 def _drop_seen_groups(importer: Importer, run: ImportRun, groups: list[Group]) -> list[Group]:
     """Refuse groups whose key an earlier batch already wrote (their rows were not consecutive)."""
     keys = [g.key for g in groups]
     seen = set(SeenKey.objects.filter(run=run, key__in=keys).values_list("key", flat=True))
-    SeenKey.objects.bulk_create(
-        [SeenKey(run=run, key=k[:64]) for k in keys if k not in seen], ignore_conflicts=True
-    )
+    insert_rows(SeenKey, ("run_id", "key"), [(run.pk, k) for k in keys if k not in seen])
     kept = []
     for group in groups:
         if group.key in seen:
@@ -298,16 +371,28 @@ def _run(
     importer = importer_cls(by=by, run=run, report=report, present=layout.present)
     importer.check_file()
     if importer_cls.group_by:
-        for groups in _group_batches(table.rows, layout, importer, batch_size):
-            groups = _drop_seen_groups(importer, run, groups)
-            for group in groups:
-                _spread_bad_line(importer, group)
-            importer.process_groups([g for g in groups if not g.bad])
+        reader = _ReadAhead(_group_batches(table.rows, layout, importer_cls, batch_size))
+        try:
+            for groups, loose in reader:
+                importer.take([r for g in groups for r in g.rows])
+                importer.take(loose)
+                groups = _drop_seen_groups(importer, run, groups)
+                for group in groups:
+                    _spread_bad_line(importer, group)
+                importer.process_groups([g for g in groups if not g.bad])
+        finally:
+            reader.close()
         SeenKey.objects.filter(run=run).delete()
     else:
-        for rows in _plain_batches(table.rows, layout, importer, batch_size):
-            importer.process([r for r in rows if not r.bad])
+        reader = _ReadAhead(_plain_batches(table.rows, layout, batch_size))
+        try:
+            for rows in reader:
+                importer.take(rows)
+                importer.process([r for r in rows if not r.bad])
+        finally:
+            reader.close()
     extra = importer.finish()
+    report.errors.sort(key=lambda e: e.row)  # stable: a row's own messages keep their order
     if report.bad_rows and not skip_bad:
         return ImportStatus.ROLLED_BACK
     if dry_run:

@@ -2,20 +2,52 @@
 
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
 from typing import Any
 
-from raktas.audit.services import snapshot
+from raktas.audit.services import _jsonable, snapshot
 from raktas.clients.models import BuyingRole, Client, ClientStatus, Contact, Segment, Tier
 from raktas.clients.selectors import clients_visible_to
 from raktas.clients.services import CLIENT_AUDIT_FIELDS, CONTACT_FIELDS
 from raktas.core.exceptions import PermissionDenied
 from raktas.imports import cells
 from raktas.imports.base import KEY_TAKEN, UNKNOWN_CLIENT, Column, Importer, Row, refusal
+from raktas.imports.sql import insert_rows, update_rows
 from raktas.org.access import Action, has_right, holds_client_owner, require
-from raktas.org.models import User
+from raktas.org.models import Role, User
 
 CREDIT_FIELDS = ("credit_limit", "payment_terms_days")
+DEFAULTS = (
+    ("status", ClientStatus.ACTIVE.value),
+    ("tier", Tier.MAINTAIN.value),
+    ("currency", "EUR"),
+    ("country", "LT"),
+    ("payment_terms_days", 30),
+    ("credit_limit", Decimal("0.00")),
+)
+# What the importer writes, by attribute name (foreign keys as *_id).
+ATTNAMES = (
+    "external_id",
+    "legal_name",
+    "registration_code",
+    "vat_code",
+    "segment_id",
+    "status",
+    "owner_id",
+    "tier",
+    "price_column_id",
+    "payment_terms_days",
+    "credit_limit",
+    "currency",
+    "city",
+    "address",
+    "country",
+    "created_at",
+    "updated_at",
+)
+_insert_values = operator.itemgetter(*ATTNAMES)
+UPDATE_ATTNAMES = tuple(a for a in ATTNAMES if a not in ("external_id", "created_at"))
 PROFILE_FIELDS = (
     "legal_name",
     "registration_code",
@@ -29,6 +61,17 @@ PROFILE_FIELDS = (
     "address",
     "country",
 )
+
+
+def audit_view(client: dict[str, Any]) -> dict[str, Any]:
+    """The audited fields of a client row, as ``snapshot`` gives them for an instance."""
+    return {
+        name: _jsonable(client[name + "_id" if name in FOREIGN_KEYS else name])
+        for name in CLIENT_AUDIT_FIELDS
+    }
+
+
+FOREIGN_KEYS = frozenset({"segment", "owner", "price_column"})
 
 
 def visible_client_ids(user: User, ids: list[int]) -> set[int]:
@@ -145,6 +188,10 @@ class ClientImporter(Importer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._segments: dict[str, Segment | None] = {}
+        self._owner_problem: dict[int, str | None] = {}
+        self.rights = {
+            a: has_right(self.by, a) for a in (Action.CLIENT_CREATE, Action.CLIENT_CREDIT)
+        }
         self.first_pk: int | None = None
         self.last_pk: int | None = None
 
@@ -166,27 +213,30 @@ class ClientImporter(Importer):
         for row in rows:
             latest[row.values["external_id"]] = row
         rows = [r for r in rows if latest[r.values["external_id"]] is r]
-        keys = set(latest)
-        existing = {c.external_id: c for c in Client.objects.filter(external_id__in=keys)}
-        visible = visible_client_ids(self.by, [c.pk for c in existing.values()])
+        existing = {
+            c["external_id"]: c
+            for c in Client.objects.filter(external_id__in=set(latest)).values("id", *ATTNAMES)
+        }
+        visible = visible_client_ids(self.by, [c["id"] for c in existing.values()])
         codes = {r.values["registration_code"] for r in rows if r.get("registration_code")}
         code_owner = dict(
             Client.objects.filter(registration_code__in=codes).values_list(
                 "registration_code", "external_id"
             )
         )
-        to_write: list[Client] = []
-        updates: list[tuple[Client, dict[str, Any]]] = []
+        new: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
+        audits: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         for row in rows:
             key = row.values["external_id"]
             old = existing.get(key)
-            if old is not None and old.pk not in visible:
+            if old is not None and old["id"] not in visible:
                 self.reject(row, "external_id", KEY_TAKEN)
                 continue
             client = self._build(row, old)
             if client is None:
                 continue
-            code = client.registration_code
+            code = client["registration_code"]
             if code:
                 # A client without an external id holds its code too (holder None).
                 if code in code_owner and code_owner[code] != key:
@@ -194,106 +244,113 @@ class ClientImporter(Importer):
                     continue
                 code_owner[code] = key
             if old is None:
-                to_write.append(client)
+                new.append(_insert_values(client))
                 continue
-            before = snapshot(old, CLIENT_AUDIT_FIELDS)
-            after = snapshot(client, CLIENT_AUDIT_FIELDS)
+            before, after = audit_view(old), audit_view(client)
             if before == after:
                 self.report.unchanged += 1
                 continue
             if not self._may_change(row, old, before, after):
                 continue
-            to_write.append(client)
-            updates.append((client, before))
-        if not to_write:
-            return
-        Client.objects.bulk_create(
-            to_write,
-            update_conflicts=True,
-            unique_fields=["external_id"],
-            update_fields=[*PROFILE_FIELDS, *CREDIT_FIELDS, "owner", "updated_at"],
-        )
-        self.report.created += len(to_write) - len(updates)
-        self.report.updated += len(updates)
-        for client, before in updates:
-            self.audit_update(client, before, snapshot(client, CLIENT_AUDIT_FIELDS))
+            client["updated_at"] = self.now
+            changed.append((*(client[a] for a in UPDATE_ATTNAMES), old["id"]))
+            audits.append((old["id"], before, after))
+        insert_rows(Client, ATTNAMES, new)
+        update_rows(Client, UPDATE_ATTNAMES, changed)
+        self.report.created += len(new)
+        self.report.updated += len(changed)
+        for pk, before, after in audits:
+            self.audit_update_of("clients.client", pk, before, after)
 
-    def _build(self, row: Row, old: Client | None) -> Client | None:
+    def _build(self, row: Row, old: dict[str, Any] | None) -> dict[str, Any] | None:
         """The client as the row wants it: the existing one with the given columns applied."""
         if old is None:
             if not self.check_needed(row):
                 return None
-            client = Client(external_id=row.values["external_id"], owner=self.by)
+            client = {
+                "external_id": row.values["external_id"],
+                "registration_code": "",
+                "vat_code": "",
+                "segment_id": None,
+                "status": ClientStatus.ACTIVE.value,
+                "owner_id": self.by.pk,
+                "tier": Tier.MAINTAIN.value,
+                "payment_terms_days": 30,
+                "credit_limit": Decimal("0.00"),
+                "currency": "EUR",
+                "city": "",
+                "address": "",
+                "country": "LT",
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
         else:
-            client = Client(
-                **{f.attname: getattr(old, f.attname) for f in Client._meta.concrete_fields}
-            )
+            client = dict(old)
         v = row.values
         for name in ("legal_name", "registration_code", "vat_code", "city", "address"):
             if name in v:
-                setattr(client, name, v[name] or "")
-        for name, default in (
-            ("status", ClientStatus.ACTIVE),
-            ("tier", Tier.MAINTAIN),
-            ("currency", "EUR"),
-            ("country", "LT"),
-            ("payment_terms_days", 30),
-            ("credit_limit", Decimal("0.00")),
-        ):
+                client[name] = v[name] or ""
+        for name, default in DEFAULTS:
             if name in v:
-                setattr(client, name, default if v[name] is None else v[name])
+                client[name] = default if v[name] is None else v[name]
         if "segment" in v:
             if v["segment"] is None:
-                client.segment = None
+                client["segment_id"] = None
             else:
                 segment = self.segment(v["segment"])
                 if segment is None:
                     self.reject(row, "segment", "unknown segment")
                     return None
-                client.segment = segment
+                client["segment_id"] = segment.pk
         if v.get("price_column") is not None:
             column = self.price_column(v["price_column"])
             if isinstance(column, str):
                 self.reject(row, "price_column", column)
                 return None
-            client.price_column = column
+            client["price_column_id"] = column.pk
         if v.get("owner") is not None:
             owner = self.kam_named(row, "owner")
             if owner is None:
                 return None
-            client.owner = owner
+            client["owner_id"] = owner.pk
         if old is None:
-            return self._may_create(row, client)
+            return client if self._may_create(row) else None
         return client
 
-    def _may_create(self, row: Row, client: Client) -> Client | None:
-        if not has_right(self.by, Action.CLIENT_CREATE):
+    def _may_create(self, row: Row) -> bool:
+        if not self.rights[Action.CLIENT_CREATE]:
             self.reject(row, "external_id", "your role may not create clients")
-            return None
-        owner = client.owner
-        if not owner.has_role("kam", "head_of_sales"):
-            self.reject(row, "owner", "the owner must be a key account manager")
-            return None
-        if not holds_client_owner(self.by, owner.pk):
-            self.reject(row, "owner", "you may not give clients to this person")
-            return None
+            return False
+        owner = self.by if row.get("owner") is None else self.user_named(row.values["owner"])
+        assert owner is not None  # kam_named checked it
+        problem = self._owner_problem.get(owner.pk, "?")
+        if problem == "?":
+            # The same answer for every row with this owner: work it out once.
+            problem = None
+            if not owner.has_role(Role.KAM, Role.HEAD_OF_SALES):
+                problem = "the owner must be a key account manager"
+            elif not holds_client_owner(self.by, owner.pk):
+                problem = "you may not give clients to this person"
+            self._owner_problem[owner.pk] = problem
+        if problem:
+            self.reject(row, "owner", problem)
+            return False
         gave_credit = (row.get("credit_limit") or 0) != 0 or row.get("payment_terms_days", 30) != 30
-        if gave_credit and not has_right(self.by, Action.CLIENT_CREDIT):
+        if gave_credit and not self.rights[Action.CLIENT_CREDIT]:
             self.reject(row, "credit_limit", "your role may not set credit limits or payment terms")
-            return None
-        return client
+            return False
+        return True
 
-    def _may_change(self, row: Row, old: Client, before: dict, after: dict) -> bool:
+    def _may_change(self, row: Row, old: dict[str, Any], before: dict, after: dict) -> bool:
         changed = {k for k in before if before[k] != after[k]}
         try:
             if changed & set(PROFILE_FIELDS):
-                require(self.by, Action.CLIENT_CHANGE, owner_id=old.owner_id)
+                require(self.by, Action.CLIENT_CHANGE, owner_id=old["owner_id"])
             if changed & set(CREDIT_FIELDS):
                 require(self.by, Action.CLIENT_CREDIT)
             if "owner" in changed:
-                require(self.by, Action.CLIENT_REASSIGN, owner_id=old.owner_id)
-                new_owner_id = after["owner"]
-                if not holds_client_owner(self.by, new_owner_id):
+                require(self.by, Action.CLIENT_REASSIGN, owner_id=old["owner_id"])
+                if not holds_client_owner(self.by, after["owner"]):
                     self.reject(row, "owner", "you may not give clients to this person")
                     return False
         except PermissionDenied as exc:

@@ -337,7 +337,7 @@ class InvoiceImporter(_LedgerImporter):
             description: str | None = v.get("description") or (
                 f"{product.sku} {product.name}"[:255] if product is not None else None
             )
-            vat_rate: Decimal | None = v.get(
+            vat_rate: Decimal | None = row.get(
                 "vat_rate", product.vat_rate if product is not None else None
             )
             if description is None or vat_rate is None:
@@ -345,8 +345,8 @@ class InvoiceImporter(_LedgerImporter):
                 self.reject(row, missing, "required when there is no SKU")
                 self.reject_group(group, missing, f"row {row.number} is incomplete")
                 return None
-            net = v.get("net", q2(v["quantity"] * v["unit_price"]))
-            vat = v.get("vat", q2(net * vat_rate / HUNDRED))
+            net = row.get("net", q2(v["quantity"] * v["unit_price"]))
+            vat = row.get("vat", q2(net * vat_rate / HUNDRED))
             lines.append(
                 InvoiceLine(
                     line_no=line_no,
@@ -503,7 +503,7 @@ class PaymentImporter(_LedgerImporter):
                 received_on=v["received_on"],
                 amount=v["amount"],
                 currency=currency,
-                reference=v.get("reference", ""),
+                reference=row.get("reference", ""),
                 recorded_by=self.by,
             )
             payment._import_allocate = v.get("invoice") or allocate  # type: ignore[attr-defined]
@@ -585,7 +585,12 @@ class PaymentImporter(_LedgerImporter):
             plans.append((payment, plan))
         Payment.objects.bulk_create([p for p, _ in plans])
         allocations = [
-            Allocation(payment_id=payment.pk, invoice_id=invoice.pk, amount=amount)
+            Allocation(
+                payment_id=payment.pk,
+                invoice_id=invoice.pk,
+                amount=amount,
+                allocated_on=Allocation.default_date(payment, invoice),
+            )
             for payment, plan in plans
             for invoice, amount in plan
         ]

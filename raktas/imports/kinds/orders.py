@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
 
-from raktas.audit.services import snapshot
+from raktas.audit.services import _jsonable
 from raktas.catalog.models import Price, Product
 from raktas.clients.models import Client, ClientStatus
 from raktas.core.exceptions import PermissionDenied
@@ -29,6 +30,7 @@ from raktas.imports.base import (
     noon,
 )
 from raktas.imports.kinds.clients import clients_by_external_id
+from raktas.imports.sql import insert_rows, update_rows, values_of
 from raktas.ledger.models import Invoice
 from raktas.orders.models import Order, OrderLine, OrderStatus, RefusalReason
 from raktas.orders.selectors import orders_visible_to
@@ -61,6 +63,101 @@ STAMPS: dict[str, tuple[str, ...]] = {
 }
 ALL_STAMPS = ("submitted_at", "confirmed_at", "shipped_at", "invoiced_at", "closed_at")
 OPEN_STATUSES = (OrderStatus.DRAFT, OrderStatus.SUBMITTED)
+
+
+# Everything the importer writes on an order, and on an update (not its key or birth).
+ORDER_ATTNAMES = tuple(f.attname for f in Order._meta.concrete_fields if not f.primary_key)
+ORDER_UPDATE_ATTNAMES = tuple(a for a in ORDER_ATTNAMES if a not in ("external_id", "created_at"))
+LINE_ATTNAMES = (
+    "order_id",
+    "line_no",
+    "product_id",
+    "quantity",
+    "list_price",
+    "discount_pct",
+    "vat_rate",
+    "unit_cost",
+    "net",
+    "vat",
+    "gross",
+)
+
+
+class OrderRecord:
+    """An order as the importer builds it: the attributes of ``Order`` in a plain
+    object. A model instance costs more to build than the row costs to write."""
+
+    pk: Any
+    external_id: str
+    client_id: int
+    kam_id: int
+    status: str
+    number: str | None
+    order_date: dt.date
+    currency: str
+    price_column_id: int
+    client_reference: str
+    note: str
+    refusal_reason: str
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    cost_total: Decimal
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+class Line:
+    """An order line before it has an order: a plain object, not a model instance
+    (building 2,000 model instances per batch costs more than writing them)."""
+
+    __slots__ = (
+        "discount_pct",
+        "gross",
+        "line_no",
+        "list_price",
+        "net",
+        "product_id",
+        "quantity",
+        "unit_cost",
+        "vat",
+        "vat_rate",
+    )
+
+    def __init__(
+        self,
+        line_no: int,
+        product_id: int,
+        quantity: Decimal,
+        list_price: Decimal,
+        discount_pct: Decimal,
+        vat_rate: Decimal,
+        unit_cost: Decimal,
+    ) -> None:
+        self.line_no = line_no
+        self.product_id = product_id
+        self.quantity = quantity
+        self.list_price = list_price
+        self.discount_pct = discount_pct
+        self.vat_rate = vat_rate
+        self.unit_cost = unit_cost
+        self.net = self.vat = self.gross = ZERO
+        price_line(self)  # type: ignore[arg-type]  # the same arithmetic as order_add_line
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.line_no,
+            self.product_id,
+            self.quantity,
+            self.list_price,
+            self.discount_pct,
+            self.vat_rate,
+            self.unit_cost,
+            self.net,
+            self.vat,
+            self.gross,
+        )
 
 
 def products_by_sku(skus: set[str]) -> dict[str, Product]:
@@ -212,6 +309,13 @@ class OrderImporter(Importer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.order_defaults = {
+            f.attname: f.get_default()
+            for f in Order._meta.concrete_fields
+            if not f.primary_key and f.attname != "external_id"
+        }
+        self.order_defaults["created_at"] = self.now
+        self._noon: dict[dt.date, dt.datetime] = {}
         # The id range of the orders this run created, for the run's audit entry.
         self.first_id: int | None = None
         self.last_id: int | None = None
@@ -252,9 +356,10 @@ class OrderImporter(Importer):
         for line in OrderLine.objects.filter(order_id__in=[o.pk for o in existing.values()]):
             old_lines[line.order_id].append(line)
 
-        orders: list[Order] = []
-        lines_of: dict[str, list[OrderLine]] = {}
-        updates: list[tuple[Order, dict[str, Any]]] = []
+        new_orders: list[OrderRecord] = []
+        changed: list[OrderRecord] = []
+        lines_of: dict[str, list[Line]] = {}
+        audits: list[tuple[OrderRecord, dict[str, Any]]] = []
         for group in groups:
             old = existing.get(group.key)
             if old is not None and not (
@@ -272,10 +377,11 @@ class OrderImporter(Importer):
                     self.reject_group(group, "number", "already used by another order")
                     continue
                 number_holder[number] = group.key
-            if old is not None:
+            if old is None:
+                new_orders.append(order)
+            else:
                 before = self._audit_view(old, old_lines[old.pk])
-                after = self._audit_view(order, lines)
-                if before == after:
+                if before == self._audit_view(order, lines):
                     self.report.unchanged += 1
                     continue
                 if old.pk in invoiced:
@@ -283,57 +389,48 @@ class OrderImporter(Importer):
                         group, "external_id", "the order is already invoiced; it cannot change"
                     )
                     continue
-                updates.append((order, before))
-            orders.append(order)
+                changed.append(order)
+                audits.append((order, before))
             lines_of[group.key] = lines
-        if not orders:
+        if not lines_of:
             return
-        for order in orders:
-            order.pk = None  # the upsert finds existing orders by external_id
-        Order.objects.bulk_create(
-            orders,
-            update_conflicts=True,
-            unique_fields=["external_id"],
-            update_fields=[
-                "client",
-                "kam",
-                "status",
-                "order_date",
-                "currency",
-                "price_column",
-                "number",
-                "client_reference",
-                "note",
-                "refusal_reason",
-                "net_total",
-                "vat_total",
-                "gross_total",
-                "cost_total",
-                *ALL_STAMPS,
+        insert_rows(Order, ORDER_ATTNAMES, [values_of(o, ORDER_ATTNAMES) for o in new_orders])
+        update_rows(
+            Order,
+            ORDER_UPDATE_ATTNAMES,
+            [(*values_of(o, ORDER_UPDATE_ATTNAMES), o.pk) for o in changed],
+        )
+        if new_orders:
+            ids = dict(
+                Order.objects.filter(
+                    external_id__in=[o.external_id for o in new_orders]
+                ).values_list("external_id", "pk")
+            )
+            for order in new_orders:
+                order.pk = ids[order.external_id]
+        OrderLine.objects.filter(order_id__in=[o.pk for o in changed]).delete()
+        insert_rows(
+            OrderLine,
+            LINE_ATTNAMES,
+            [
+                (order.pk, *line.values())
+                for order in (*new_orders, *changed)
+                for line in lines_of[order.external_id or ""]
             ],
         )
-        updated_ids = [o.pk for o, _ in updates]
-        OrderLine.objects.filter(order_id__in=updated_ids).delete()
-        new_lines = []
-        for order in orders:
-            for line in lines_of[order.external_id or ""]:
-                line.order_id = order.pk
-                new_lines.append(line)
-        OrderLine.objects.bulk_create(new_lines)
-        new_ids = [o.pk for o in orders if o.pk not in set(updated_ids)]
         # Submitted and later orders carry a number, as order_submit gives them.
-        Order.objects.filter(pk__in=[o.pk for o in orders], number__isnull=True).exclude(
-            status=OrderStatus.DRAFT
+        Order.objects.filter(
+            pk__in=[o.pk for o in new_orders if not o.number and o.status != OrderStatus.DRAFT]
         ).update(number=Concat(Value("SO-"), LPad(Cast("id", CharField()), 7, Value("0"))))
+        new_ids = [o.pk for o in new_orders]
         if new_ids:
             self.first_id = min(self.first_id or new_ids[0], *new_ids)
             self.last_id = max(self.last_id or 0, *new_ids)
-        self.report.created += len(new_ids)
-        self.report.updated += len(updates)
-        for order, before in updates:
-            self.audit_update(
-                order, before, self._audit_view(order, lines_of[order.external_id or ""])
-            )
+        self.report.created += len(new_orders)
+        self.report.updated += len(changed)
+        for order, before in audits:
+            after = self._audit_view(order, lines_of[order.external_id or ""])
+            self.audit_update_of("orders.order", order.pk, before, after)
 
     def _build(
         self,
@@ -342,7 +439,7 @@ class OrderImporter(Importer):
         clients: dict[str, Client],
         products: dict[str, Product],
         book: PriceBook,
-    ) -> tuple[Order, list[OrderLine]] | None:
+    ) -> tuple[OrderRecord, list[Line]] | None:
         head = group.first
         v = head.values
         if old is None:
@@ -350,11 +447,9 @@ class OrderImporter(Importer):
             if missing:
                 self.reject_group(group, missing[0], "required to create a new order")
                 return None
-            order = Order(external_id=group.key, status=OrderStatus.DRAFT)
+            order = OrderRecord(**self.order_defaults, external_id=group.key, pk=None)
         else:
-            order = Order(
-                **{f.attname: getattr(old, f.attname) for f in Order._meta.concrete_fields}
-            )
+            order = OrderRecord(**{a: getattr(old, a) for a in ORDER_ATTNAMES}, pk=old.pk)
         client: Client | None = old.client if old is not None else None
         if v.get("client") is not None:
             client = clients.get(v["client"])
@@ -366,7 +461,7 @@ class OrderImporter(Importer):
                 return None
         assert client is not None
         if old is None or order.client_id != client.pk:
-            order.client = client
+            order.client_id = client.pk
             order.currency = client.currency
             order.price_column_id = client.price_column_id
         if v.get("order_date") is not None:
@@ -393,11 +488,11 @@ class OrderImporter(Importer):
             if kam is None:
                 self.reject_group(group, "kam", "unknown user")
                 return None
-            order.kam = kam
+            order.kam_id = kam.pk
         elif old is None:
-            order.kam = self.by if self.by.has_role(Role.KAM) else client.owner
+            order.kam_id = self.by.pk if self.by.has_role(Role.KAM) else client.owner_id
         if old is None or old.status != order.status or old.order_date != order.order_date:
-            stamp = noon(order.order_date)
+            stamp = self.noon(order.order_date)
             for name in ALL_STAMPS:
                 setattr(order, name, stamp if name in STAMPS[order.status] else None)
         lines = self._lines(group, order, products, book)
@@ -409,9 +504,16 @@ class OrderImporter(Importer):
         order.cost_total = q2(sum((line.unit_cost * line.quantity for line in lines), ZERO))
         return order, lines
 
+    def noon(self, day: dt.date) -> dt.datetime:
+        if day not in self._noon:
+            if len(self._noon) > 10_000:
+                self._noon.clear()
+            self._noon[day] = noon(day)
+        return self._noon[day]
+
     def _lines(
-        self, group: Group, order: Order, products: dict[str, Product], book: PriceBook
-    ) -> list[OrderLine] | None:
+        self, group: Group, order: OrderRecord, products: dict[str, Product], book: PriceBook
+    ) -> list[Line] | None:
         numbers = line_numbers(group, self)
         if numbers is None:
             self.reject_group(group, "line_no", "has a repeated line number")
@@ -438,22 +540,27 @@ class OrderImporter(Importer):
                     self.reject(row, "unit_price", reason)
                     self.reject_group(group, "unit_price", f"row {row.number}: {reason}")
                     return None
-            line = OrderLine(
-                line_no=line_no,
-                product_id=product.pk,
-                quantity=v["quantity"],
-                list_price=list_price,
-                discount_pct=v.get("discount_pct", Decimal("0.00")),
-                vat_rate=v.get("vat_rate", product.vat_rate),
-                unit_cost=product.cost,
+            lines.append(
+                Line(
+                    line_no,
+                    product.pk,
+                    v["quantity"],
+                    list_price,
+                    row.get("discount_pct", ZERO),
+                    row.get("vat_rate", product.vat_rate),
+                    product.cost,
+                )
             )
-            price_line(line)
-            lines.append(line)
         return lines
 
     @staticmethod
-    def _audit_view(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
-        view = snapshot(order, ORDER_AUDIT_FIELDS)
+    def _audit_view(
+        order: Order | OrderRecord, lines: Sequence[Line | OrderLine]
+    ) -> dict[str, Any]:
+        view = {
+            name: _jsonable(getattr(order, name + "_id" if name in ("client", "kam") else name))
+            for name in ORDER_AUDIT_FIELDS
+        }
         view["lines"] = [
             f"{ln.line_no}: product {ln.product_id} × {ln.quantity.normalize():f} @ "
             f"{ln.list_price.normalize():f} −{ln.discount_pct.normalize():f}% VAT {ln.vat_rate.normalize():f}"

@@ -11,7 +11,15 @@ from raktas.clients.models import Client, Contact
 from raktas.imports.models import ImportRun
 from raktas.imports.tests.helpers import errors_of, run, write_csv, write_xlsx
 
-HEADER = ["external_id", "legal_name", "registration_code", "status", "tier", "price_column", "city"]
+HEADER = [
+    "external_id",
+    "legal_name",
+    "registration_code",
+    "status",
+    "tier",
+    "price_column",
+    "city",
+]
 LT = "UAB „Ąžuolų Čiūžė“ – ąčęėįšųūž ĄČĘĖĮŠŲŪŽ"
 RU = "ООО «Ромашка» — Ёлки-палки"
 
@@ -45,6 +53,7 @@ def test_updates_are_audited_row_by_row_and_creations_once_per_run(world, tmp_pa
     report = run(world.kam_a, "clients", path)
     run_entry = AuditEntry.objects.get(entity="imports.importrun", entity_id=str(report.run_id))
     assert run_entry.actor_username == "kam_a"
+    assert run_entry.after is not None
     assert run_entry.after["created"] == 3
     assert run_entry.after["sha256"] == report.sha256
     assert not AuditEntry.objects.filter(entity="clients.client").exists()
@@ -83,19 +92,27 @@ def test_skip_bad_imports_the_good_rows_and_lists_the_bad(world, tmp_path):
         (2, "price_column", "unknown price-list column"),
         (5, "legal_name", "required to create a new record"),
     ]
-    assert set(Client.objects.filter(external_id__startswith="C-").values_list("external_id", flat=True)) == {"C-2", "C-3"}
+    assert set(
+        Client.objects.filter(external_id__startswith="C-").values_list("external_id", flat=True)
+    ) == {"C-2", "C-3"}
 
 
 @pytest.mark.django_db
 def test_dry_run_checks_everything_and_writes_nothing(world, tmp_path):
-    report = run(world.kam_a, "clients", write_csv(tmp_path / "c.csv", HEADER, rows()), dry_run=True)
+    report = run(
+        world.kam_a, "clients", write_csv(tmp_path / "c.csv", HEADER, rows()), dry_run=True
+    )
     assert (report.status, report.created) == ("dry_run", 3)
     assert not Client.objects.filter(external_id__startswith="C-").exists()
 
 
 @pytest.mark.django_db
 def test_an_unknown_column_refuses_the_file(world, tmp_path):
-    report = run(world.kam_a, "clients", write_csv(tmp_path / "c.csv", [*HEADER, "colour"], [[*rows(1)[0], "red"]]))
+    report = run(
+        world.kam_a,
+        "clients",
+        write_csv(tmp_path / "c.csv", [*HEADER, "colour"], [[*rows(1)[0], "red"]]),
+    )
     assert report.status == "failed"
     assert "unknown column 'colour'" in report.message
     assert not Client.objects.filter(external_id="C-1").exists()
@@ -104,7 +121,10 @@ def test_an_unknown_column_refuses_the_file(world, tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_lithuanian_and_cyrillic_text_survives(world, tmp_path, fmt):
-    data = [["C-LT", LT, "", "", "", "WHOLESALE", "Šėta"], ["C-RU", RU, "", "", "", "WHOLESALE", "Москва"]]
+    data = [
+        ["C-LT", LT, "", "", "", "WHOLESALE", "Šėta"],
+        ["C-RU", RU, "", "", "", "WHOLESALE", "Москва"],
+    ]
     writer = write_csv if fmt == "csv" else write_xlsx
     path = writer(tmp_path / f"c.{fmt}", HEADER, data)
     report = run(world.kam_a, "clients", path)
@@ -122,7 +142,9 @@ def test_a_kam_may_not_overwrite_a_client_outside_their_book(world, tmp_path):
     data = [["B-1", "Hijacked", "", "", "", "WHOLESALE", ""]]
     report = run(world.kam_a, "clients", write_csv(tmp_path / "c.csv", HEADER, data))
     assert report.status == "rolled_back"
-    assert errors_of(report) == [(2, "external_id", "already in use by a record you may not change")]
+    assert errors_of(report) == [
+        (2, "external_id", "already in use by a record you may not change")
+    ]
     world.client_b.refresh_from_db()
     assert world.client_b.legal_name == "UAB „Beržas“"
 
@@ -132,11 +154,15 @@ def test_credit_limits_need_the_credit_right_but_an_unchanged_one_does_not(world
     world.client_a.external_id = "A-1"
     world.client_a.save()
     header = ["external_id", "credit_limit"]
-    same = run(world.kam_a, "clients", write_csv(tmp_path / "same.csv", header, [["A-1", "10000,00"]]))
+    same = run(
+        world.kam_a, "clients", write_csv(tmp_path / "same.csv", header, [["A-1", "10000,00"]])
+    )
     assert (same.status, same.unchanged) == ("committed", 1)
     raised = run(world.kam_a, "clients", write_csv(tmp_path / "up.csv", header, [["A-1", "99999"]]))
     assert errors_of(raised) == [(2, "credit_limit", "Your role may not do this (client.credit).")]
-    by_finance = run(world.finance, "clients", write_csv(tmp_path / "f.csv", header, [["A-1", "99999"]]))
+    by_finance = run(
+        world.finance, "clients", write_csv(tmp_path / "f.csv", header, [["A-1", "99999"]])
+    )
     assert by_finance.status == "committed"
     world.client_a.refresh_from_db()
     assert world.client_a.credit_limit == Decimal("99999.00")
@@ -170,7 +196,9 @@ def test_a_kam_gives_clients_only_to_themself_a_head_to_the_team(world, tmp_path
     by_head = run(world.head, "clients", write_csv(tmp_path / "b.csv", header, team))
     assert by_head.status == "committed"
     assert Client.objects.get(external_id="C-1").owner == world.kam_a
-    not_a_kam = run(world.director, "clients", write_csv(tmp_path / "c.csv", header, [[*rows(2)[1], "desk"]]))
+    not_a_kam = run(
+        world.director, "clients", write_csv(tmp_path / "c.csv", header, [[*rows(2)[1], "desk"]])
+    )
     assert errors_of(not_a_kam) == [(2, "owner", "desk is not a key account manager")]
 
 
@@ -209,7 +237,11 @@ def test_contacts_attach_to_clients_by_external_id_and_update_on_reimport(world,
     again = run(world.kam_a, "contacts", write_csv(tmp_path / "p2.csv", CONTACT_HEADER, data))
     assert (again.created, again.updated) == (0, 1)
     contact = Contact.objects.get(external_id="P-1")
-    assert (contact.client, contact.position, contact.buying_role) == (world.client_a, "Direktorė", "decision_maker")
+    assert (contact.client, contact.position, contact.buying_role) == (
+        world.client_a,
+        "Direktorė",
+        "decision_maker",
+    )
     assert AuditEntry.objects.get(entity="clients.contact").after == {"position": "Direktorė"}
 
 
@@ -229,6 +261,8 @@ def test_a_deputy_imports_contacts_for_the_clients_delegated_to_them(world, tmp_
     world.client_a.external_id = "A-1"
     world.client_a.save()
     data = [["P-1", "A-1", "Jonas", "", "", "bad-email"], ["P-2", "A-1", "Ona", "", "", ""]]
-    report = run(world.deputy, "contacts", write_csv(tmp_path / "p.csv", CONTACT_HEADER, data), skip_bad=True)
+    report = run(
+        world.deputy, "contacts", write_csv(tmp_path / "p.csv", CONTACT_HEADER, data), skip_bad=True
+    )
     assert errors_of(report) == [(2, "email", "'bad-email' is not an e-mail address")]
     assert list(Contact.objects.values_list("name", flat=True)) == ["Ona"]

@@ -12,6 +12,10 @@ from raktas.imports import cells
 from raktas.imports.readers import detect_delimiter, open_table
 from raktas.imports.tests.helpers import write_csv, write_xlsx
 
+# Spreadsheet cells hold naive date-times; so do these.
+JAN_2 = dt.datetime(2024, 1, 2)  # noqa: DTZ001
+MAR_15_1030 = dt.datetime(2024, 3, 15, 10, 30)  # noqa: DTZ001
+
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 @pytest.mark.parametrize("bom", [True, False])
@@ -63,12 +67,12 @@ def test_it_streams_xlsx_rows_with_their_sheet_row_numbers(tmp_path):
     path = write_xlsx(
         tmp_path / "f.xlsx",
         ["sku", "price", "valid_from"],
-        [["A", 1.5, dt.datetime(2024, 1, 2)], [None, None, None], ["Б", 2, "03.01.2024"]],
+        [["A", 1.5, JAN_2], [None, None, None], ["Б", 2, "03.01.2024"]],
     )
     table = open_table(path)
     assert table.format == "xlsx"
     assert list(table.rows) == [
-        (2, ["A", 1.5, dt.datetime(2024, 1, 2)]),
+        (2, ["A", 1.5, JAN_2]),
         (4, ["Б", 2, "03.01.2024"]),
     ]
     table.close()
@@ -81,7 +85,7 @@ def test_it_streams_xlsx_rows_with_their_sheet_row_numbers(tmp_path):
         ("2024-03-15 00:00:00.000", dt.date(2024, 3, 15)),
         ("15.03.2024", dt.date(2024, 3, 15)),
         ("2024.03.15", dt.date(2024, 3, 15)),
-        (dt.datetime(2024, 3, 15, 10, 30), dt.date(2024, 3, 15)),
+        (MAR_15_1030, dt.date(2024, 3, 15)),
     ],
 )
 def test_dates_in_iso_lithuanian_and_european_forms(raw, expected):

@@ -6,5 +6,6 @@ urlpatterns = [
     path("receivables/", include("raktas.receivables.urls")),
     path("bank/", include("raktas.banking.urls")),
     path("analytics/", include("raktas.analytics.urls")),
+    path("credit/", include("raktas.credit.urls")),
     path("", include("raktas.web.urls")),
 ]

@@ -4,12 +4,17 @@ Python package, so Lithuanian and Cyrillic letters render on a fresh machine).""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
+
+# fontTools logs every glyph it subsets at INFO: a hundred lines per letter in the
+# collection run's log. Its warnings still show.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 LABELS = {
     "en": {
@@ -47,8 +52,8 @@ class LetterLine:
 
 @cache
 def font_path() -> Path:
-    """Noto Sans from the ``fontpkg-noto-sans`` package (a variable font: regular and
-    bold are instances of it)."""
+    """Noto Sans from the ``fontpkg-noto-sans`` package (the settlement statements use
+    the same file)."""
     import fontpkg_noto_sans
 
     files = Path(fontpkg_noto_sans.ROOT) / "files"
@@ -75,8 +80,11 @@ def render_letter(
     pdf.set_title(labels["title"])
     pdf.set_creator("Raktas")
     font = str(font_path())
-    pdf.add_font("Noto", "", font, variations={"wght": 400.0, "wdth": 100.0})
-    pdf.add_font("Noto", "B", font, variations={"wght": 700.0, "wdth": 100.0})
+    # The variable font's default instance (regular) serves for both styles: asking
+    # fpdf2 for a bold instance runs fontTools' instancer on every letter, which
+    # costs seconds each; headings stand out by size instead.
+    pdf.add_font("Noto", "", font)
+    pdf.add_font("Noto", "B", font)
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
     pdf.set_font("Noto", "B", 10)

@@ -328,11 +328,24 @@ def _recipients(client: Client) -> list[str]:
     return finance or [c.email for c in contacts]
 
 
-def _values(client: Client, invoices: list[tuple[Invoice, int]], on: dt.date) -> dict[str, str]:
+INVOICE_LINES = {
+    "en": "- {number}, due {due}, {amount} {currency} ({days} days overdue)",
+    "lt": "- {number}, terminas {due}, {amount} {currency} (pradelsta {days} d.)",
+}
+
+
+def _values(
+    client: Client, invoices: list[tuple[Invoice, int]], on: dt.date, language: str = "en"
+) -> dict[str, str]:
     total = sum((inv.open_amount for inv, _days in invoices), ZERO)
     listing = "\n".join(
-        f"- {inv.number}, due {inv.due_date}, {inv.open_amount} {inv.currency} "
-        f"({days} days overdue)"
+        INVOICE_LINES[language].format(
+            number=inv.number,
+            due=inv.due_date.isoformat(),
+            amount=inv.open_amount,
+            currency=inv.currency,
+            days=days,
+        )
         for inv, days in invoices
     )
     owner = client.owner
@@ -362,7 +375,7 @@ def _act(
 ) -> str:
     """Do ``level``'s action for ``client`` once; return the step outcome."""
     language = language_of(client)
-    values = _values(client, invoices, on)
+    values = _values(client, invoices, on, language)
     subject_tpl, body_tpl = _texts(level, language)
     subject = render_template(subject_tpl, values)
     body = render_template(body_tpl, values)

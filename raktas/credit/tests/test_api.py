@@ -76,9 +76,10 @@ def credit_scene(world: World) -> dict[str, int]:
         out[f"task_{name}"] = CollectionTask.objects.get(
             client=client, kind=TaskKind.DUNNING_CALL
         ).pk
-        out[f"letter_{name}"] = client.timeline.get(kind="letter").link.split("/")[-1].split(".")[0]
+        link = client.timeline.get(kind="letter").link  # /api/v1/collection/letters/7.pdf
+        out[f"letter_{name}"] = int(link.rsplit("/", 1)[1].split(".")[0])
     out["level"] = DunningLevel.objects.get(days_overdue=10).pk  # reached by the run
-    return ids | {k: int(v) for k, v in out.items()}
+    return ids | out
 
 
 # Credit data is the account's: the book (kam_a, deputy, head), finance, the director.

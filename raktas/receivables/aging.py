@@ -298,9 +298,21 @@ def aging_report(
     per_client = rows_from_raw(
         raw_aging(as_of=as_of, edges=edges, dso_days=dso_days, clients=clients), n
     )
-    meta = {
-        c.pk: c
-        for c in Client.objects.filter(pk__in=list(per_client)).select_related("owner__team")
+    # Plain tuples, not model instances: a company-wide report names thousands of clients.
+    people = {
+        pk: (legal_name, owner_id, first or "", last or "", username, team_id, team_name)
+        for pk, legal_name, owner_id, first, last, username, team_id, team_name in (
+            Client.objects.filter(pk__in=list(per_client)).values_list(
+                "pk",
+                "legal_name",
+                "owner_id",
+                "owner__first_name",
+                "owner__last_name",
+                "owner__username",
+                "owner__team_id",
+                "owner__team__name",
+            )
+        )
     }
     client_rows: list[AgingRow] = []
     kams: dict[str, AgingRow] = {}
@@ -309,20 +321,18 @@ def aging_report(
     for client_id, row in per_client.items():
         if not include_settled and row.total == 0:
             continue
-        client = meta[client_id]
-        owner = client.owner
-        team = owner.team
-        row.label = client.legal_name
-        row.owner = owner.get_full_name() or owner.get_username()
-        row.team = team.name if team else ""
-        row.extra = {"owner_id": owner.pk, "team_id": team.pk if team else None}
+        legal_name, owner_id, first, last, username, team_id, team_name = people[client_id]
+        row.label = legal_name
+        row.owner = f"{first} {last}".strip() or username
+        row.team = team_name or ""
+        row.extra = {"owner_id": owner_id, "team_id": team_id}
         client_rows.append(row)
         kam = kams.setdefault(
-            str(owner.pk),
-            AgingRow(key=str(owner.pk), label=row.owner, buckets=[ZERO] * n, team=row.team),
+            str(owner_id),
+            AgingRow(key=str(owner_id), label=row.owner, buckets=[ZERO] * n, team=row.team),
         )
         kam.add(row)
-        team_key = str(team.pk) if team else "none"
+        team_key = str(team_id) if team_id else "none"
         team_row = teams.setdefault(
             team_key,
             AgingRow(key=team_key, label=row.team or "(no team)", buckets=[ZERO] * n),

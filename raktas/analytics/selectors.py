@@ -13,13 +13,15 @@ read again as an exact ``Decimal`` sum.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, FloatField, QuerySet, Sum
+from django.db import connection
+from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from raktas.analytics import abc as abc_math
@@ -165,6 +167,25 @@ class _Sums:
     revenue: np.ndarray
     margin: np.ndarray
     revenue_sq: np.ndarray
+    # The grand totals, added up from the database's own sums (exact numerics on
+    # PostgreSQL; SQLite stores decimals as REAL, so there they are float sums).
+    total_revenue: Decimal = ZERO
+    total_margin: Decimal = ZERO
+
+
+def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a grouped ``values_list`` query without Django's per-value
+    converters: tens of thousands of groups convert slower than SQLite sums them."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _exact(values: list[Any]) -> Decimal:
+    if values and isinstance(values[0], Decimal):
+        return q2(sum(values, ZERO))
+    return q2(Decimal(repr(math.fsum(float(v) for v in values))))
 
 
 def _client_sums(user: User, period: Period, filters: Filters) -> _Sums:
@@ -172,12 +193,12 @@ def _client_sums(user: User, period: Period, filters: Filters) -> _Sums:
     qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end)
     if not _sees_everything(user, filters):
         qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
-    rows = list(
+    rows = _raw_rows(
         qs.values("client_id")
         .annotate(
-            r=Sum(rev, output_field=FloatField()),
-            m=Sum(rev - F("invoiced_cost") + F("credited_cost"), output_field=FloatField()),
-            s=Sum(rev * rev, output_field=FloatField()),
+            r=Sum(rev),
+            m=Sum(rev - F("invoiced_cost") + F("credited_cost")),
+            s=Sum(rev * rev),
         )
         .values_list("client_id", "r", "m", "s")
         .order_by()
@@ -190,7 +211,14 @@ def _to_sums(rows: list[tuple[Any, ...]]) -> _Sums:
         empty = np.zeros(0)
         return _Sums(np.zeros(0, dtype=np.int64), empty, empty, empty)
     arr = np.array(rows, dtype=np.float64)
-    return _Sums(arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], arr[:, 3])
+    return _Sums(
+        arr[:, 0].astype(np.int64),
+        arr[:, 1],
+        arr[:, 2],
+        arr[:, 3],
+        total_revenue=_exact([r[1] or 0 for r in rows]),
+        total_margin=_exact([r[2] or 0 for r in rows]),
+    )
 
 
 def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
@@ -198,13 +226,13 @@ def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
     are not netted of credit notes: see returns analysis). Company-wide from the
     product rollup; for a narrower scope from the invoice lines of its clients only."""
     if _sees_everything(user, filters):
-        rows = list(
+        rows = _raw_rows(
             ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end)
             .values("product_id")
             .annotate(
-                r=Sum("net", output_field=FloatField()),
-                m=Sum(F("net") - F("cost"), output_field=FloatField()),
-                s=Sum(F("net") * F("net"), output_field=FloatField()),
+                r=Sum("net"),
+                m=Sum(F("net") - F("cost")),
+                s=Sum(F("net") * F("net")),
             )
             .values_list("product_id", "r", "m", "s")
             .order_by()
@@ -218,20 +246,22 @@ def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
             product_id__isnull=False,
         )
         .values("product_id", month=TruncMonth("invoice__issue_date"))
-        .annotate(
-            r=Sum("net", output_field=FloatField()),
-            m=Sum(F("net") - F("cost"), output_field=FloatField()),
-        )
+        .annotate(r=Sum("net"), m=Sum(F("net") - F("cost")))
         .values_list("product_id", "r", "m")
         .order_by()
     )
     per: dict[int, list[float]] = {}
+    total_r = total_m = ZERO
     for product_id, r, m in monthly:
         acc = per.setdefault(product_id, [0.0, 0.0, 0.0])
-        acc[0] += r or 0.0
-        acc[1] += m or 0.0
-        acc[2] += (r or 0.0) ** 2
-    return _to_sums([(pid, *acc) for pid, acc in per.items()])
+        acc[0] += float(r or 0)
+        acc[1] += float(m or 0)
+        acc[2] += float(r or 0) ** 2
+        total_r += r or ZERO
+        total_m += m or ZERO
+    sums = _to_sums([(pid, *acc) for pid, acc in per.items()])
+    sums.total_revenue, sums.total_margin = q2(total_r), q2(total_m)
+    return sums
 
 
 def _exact_client_totals(
@@ -245,6 +275,16 @@ def _exact_client_totals(
     if ids is None:
         total = qs.aggregate(r=Sum(rev), m=Sum(margin))
         return {None: (total["r"] or ZERO, total["m"] or ZERO)}
+    if len(ids) > 500:  # see key_client_candidates: no huge IN lists
+        wanted = set(ids)
+        return {
+            cid: (r or ZERO, m or ZERO)
+            for cid, r, m in qs.values("client_id")
+            .annotate(r=Sum(rev), m=Sum(margin))
+            .values_list("client_id", "r", "m")
+            .order_by()
+            if cid in wanted
+        }
     return {
         cid: (r or ZERO, m or ZERO)
         for cid, r, m in qs.filter(client_id__in=ids)
@@ -326,7 +366,7 @@ def abc_report(
             }
 
     exact = _exact_client_totals if dimension == "client" else _exact_product_totals
-    total_r, total_m = exact(user, period, filters, None)[None]
+    total_r, total_m = sums.total_revenue, sums.total_margin
     page = ranking.order[offset : None if limit is None else offset + limit]
     page_ids = [int(sums.ids[i]) for i in page]
     amounts = exact(user, period, filters, page_ids) if page_ids else {}
@@ -442,11 +482,20 @@ def key_client_candidates(
     by_rev = abc_math.abc(sums.revenue, thresholds)
     by_margin = abc_math.abc(sums.margin, thresholds)
     ids = [int(i) for i in sums.ids]
-    npv = dict(ClientValue.objects.filter(client_id__in=ids).values_list("client_id", "npv"))
+    # Whole-table reads filtered in Python: a list of every client id in view would
+    # overflow SQLite's limit on query parameters at tens of thousands of clients.
+    in_view = set(ids)
+    npv = {
+        cid: v
+        for cid, v in ClientValue.objects.filter(
+            client_id__in=scoped_clients(user, filters).values("pk")
+        ).values_list("client_id", "npv")
+        if cid in in_view
+    }
     npv_values = np.array([float(npv.get(i, 0)) for i in ids])
     n_top = max(1, int(np.ceil(len(ids) * rules.npv_top_share)))
     npv_cut = np.sort(npv_values)[::-1][n_top - 1] if len(ids) else 0.0
-    tiers = dict(scoped_clients(user, filters).filter(pk__in=ids).values_list("pk", "tier"))
+    tiers = dict(scoped_clients(user, filters).values_list("pk", "tier"))
     picked: dict[int, list[str]] = {}
     for k, cid in enumerate(ids):
         reasons = []
@@ -467,7 +516,6 @@ def key_client_candidates(
             reasons.append(f"tiered {tiers[cid]} but meets no key-client rule: review the tier")
         if reasons:
             picked[cid] = reasons
-    in_view = set(ids)
     for cid, tier in (
         scoped_clients(user, filters)
         .filter(tier__in=(Tier.STRATEGIC, Tier.KEY))
@@ -477,11 +525,13 @@ def key_client_candidates(
             picked[cid] = [f"tiered {tier} but meets no key-client rule: review the tier"]
     exact = _exact_client_totals(user, period, filters, list(picked))
     total_r, total_m = _exact_client_totals(user, period, filters, None)[None]
+    people = Client.objects.all() if len(picked) > 500 else Client.objects.filter(pk__in=picked)
     info = {
         pk: (name, owner, tier)
-        for pk, name, owner, tier in Client.objects.filter(pk__in=list(picked)).values_list(
+        for pk, name, owner, tier in people.values_list(
             "pk", "legal_name", "owner__username", "tier"
         )
+        if pk in picked
     }
     out = []
     for cid, reasons in picked.items():

@@ -318,8 +318,10 @@ def tier_proposal_decide(
     *, by: User, proposal: TierProposal, accept: bool, note: str = ""
 ) -> TierProposal:
     """Accept (the client's tier changes, through ``client_update``, audited) or reject."""
+    # Lock only the proposal row: two heads clicking at once decide it once. (PostgreSQL
+    # refuses FOR UPDATE on the nullable side of the team join, hence ``of``.)
     proposal = (
-        TierProposal.objects.select_for_update()
+        TierProposal.objects.select_for_update(of=("self",))
         .select_related("client__owner__team")
         .get(pk=proposal.pk)
     )

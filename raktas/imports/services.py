@@ -352,6 +352,10 @@ def import_file(
         return _finish(run, report, ImportStatus.FAILED, exc.message)
     except DatabaseError as exc:
         return _finish(run, report, ImportStatus.FAILED, f"the database refused the import: {exc}")
+    except Exception as exc:
+        # A bug, not bad data: the transaction rolled back; say so on the run, then raise.
+        _finish(run, report, ImportStatus.FAILED, f"internal error: {exc!r}")
+        raise
     finally:
         table.close()
     return _finish(run, report, status, _summary(report, status))
@@ -421,6 +425,10 @@ def _run(
     return ImportStatus.COMMITTED
 
 
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _summary(report: Report, status: str) -> str:
     counts = (
         f"{report.rows_read} rows read: {report.created} created, {report.updated} updated, "
@@ -428,7 +436,7 @@ def _summary(report: Report, status: str) -> str:
     )
     if status == ImportStatus.ROLLED_BACK:
         return (
-            f"Nothing imported: {report.bad_rows} bad rows. Fix them or use --skip-bad "
+            f"Nothing imported: {_rows(report.bad_rows)} bad. Fix them or use --skip-bad "
             f"(the good rows would give: {counts})."
         )
     if status == ImportStatus.DRY_RUN:

@@ -35,7 +35,7 @@ def test_bad_rows_are_printed_and_the_command_fails(world, tmp_path):
     path = write_csv(
         tmp_path / "c.csv", HEADER, [["C-1", "", "WHOLESALE"], ["C-2", "B", "WHOLESALE"]]
     )
-    with pytest.raises(CommandError, match="Nothing imported: 1 bad rows"):
+    with pytest.raises(CommandError, match="Nothing imported: 1 row bad"):
         call("clients", str(path), "--as", "kam_a")
     assert not Client.objects.filter(external_id__startswith="C-").exists()
     out, err = call("clients", str(path), "--as", "kam_a", "--skip-bad")
@@ -69,3 +69,18 @@ def test_only_a_few_errors_are_kept_and_the_rest_counted(world, tmp_path):
         call("clients", str(path), "--as", "kam_a", "--max-errors", "3")
     run = ImportRun.objects.get()
     assert (run.status, run.bad_rows, len(run.errors)) == ("rolled_back", 10, 3)
+
+
+@pytest.mark.django_db
+def test_a_file_in_another_encoding_fails_whole_and_is_recorded(world, tmp_path):
+    path = tmp_path / "c.csv"
+    rows = "".join(f"C-{i},Klientas {i},WHOLESALE\n" for i in range(5000))
+    path.write_bytes(
+        ("external_id,legal_name,price_column\n" + rows + "C-x,Šiauliai,WHOLESALE\n").encode(
+            "cp1257"
+        )
+    )
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call("clients", str(path), "--as", "kam_a", "--batch-size", "100")
+    assert not Client.objects.filter(external_id__startswith="C-").exists()
+    assert ImportRun.objects.get().status == "failed"

@@ -41,14 +41,26 @@ def paginate[M: Model](
     params: PageParams,
     *,
     page_hook: Callable[[list[M]], Sequence[Any]] | None = None,
+    ids_first: bool = False,
 ) -> dict[str, Any]:
     """One page of ``qs``. ``page_hook`` may enrich the rows of this page only (e.g. with
-    balances), so expensive per-row work never runs over the whole result."""
+    balances), so expensive per-row work never runs over the whole result.
+
+    ``ids_first`` picks the page's ids with a lean query and then loads only those
+    rows with their joins: when the order cannot come from an index (a KAM's book
+    spans several owners), the database sorts small (name, id) pairs instead of
+    whole joined rows."""
     if not qs.ordered:
         raise ValueError("paginate() needs an ordered queryset (end the order with id)")
     limit = effective_limit(params.limit)
     offset = params.offset
-    rows = list(qs[offset : offset + limit])
+    if ids_first:
+        ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+        # Unordered: the database need not sort again; the page order is the ids'.
+        by_id = {row.pk: row for row in qs.filter(pk__in=ids).order_by()}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        rows = list(qs[offset : offset + limit])
     items: Sequence[Any] = page_hook(rows) if page_hook and rows else rows
     # On the first page a short page is the whole result: no COUNT query needed.
     count = offset + len(rows) if offset == 0 and len(rows) < limit else qs.count()

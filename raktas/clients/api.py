@@ -125,7 +125,7 @@ def list_clients(
             client.overdue = sums[client.pk]["overdue"] if sees_account else None  # type: ignore[attr-defined]
         return rows
 
-    return paginate(qs, page, page_hook=add_balances)
+    return paginate(qs, page, page_hook=add_balances, ids_first=True)
 
 
 @router.get("/clients/{client_id}", response=ClientOut, summary="One client")

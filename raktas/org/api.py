@@ -12,7 +12,7 @@ from raktas.org.access import delegators_of, scope_for, today
 from raktas.org.models import Role, User
 from raktas.org.schemas import MeOut
 
-router = Router()
+router = Router(tags=["me"])
 
 
 @router.get("/me", response=MeOut, summary="Who am I: roles and what I may see")

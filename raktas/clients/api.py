@@ -110,19 +110,26 @@ def list_clients(
     scope = scope_for(user)
 
     def add_balances(rows: list[Client]) -> list[Client]:
-        # Balances for this page only: one query over at most `limit` clients,
-        # never the subqueries for every client in the book.
-        sums = {
-            row["pk"]: row
-            for row in with_balances(Client.objects.filter(pk__in=[c.pk for c in rows])).values(
-                *_BALANCE_VALUES
-            )
-        }
+        # The account (balance, overdue) is the book's, finance's and the director's,
+        # not the order desk's (ledger.selectors.account_clients_visible_to).
+        mine = [c.pk for c in rows if scope.all_clients or c.owner_id in scope.kam_ids]
+        # Balances for this page only: one query over at most `limit` clients, never
+        # the subqueries for every client in the book. Only balance and overdue are
+        # selected: selecting the model would repeat each subquery inside `balance`.
+        sums = (
+            {
+                row["pk"]: row
+                for row in with_balances(Client.objects.filter(pk__in=mine))
+                .order_by()
+                .values(*_BALANCE_VALUES)
+            }
+            if mine
+            else {}
+        )
         for client in rows:
-            # The account is the book's, not the order desk's (ledger.selectors).
-            sees_account = scope.all_clients or client.owner_id in scope.kam_ids
-            client.balance = sums[client.pk]["balance"] if sees_account else None  # type: ignore[attr-defined]
-            client.overdue = sums[client.pk]["overdue"] if sees_account else None  # type: ignore[attr-defined]
+            row = sums.get(client.pk)
+            client.balance = row["balance"] if row else None  # type: ignore[attr-defined]
+            client.overdue = row["overdue"] if row else None  # type: ignore[attr-defined]
         return rows
 
     return paginate(qs, page, page_hook=add_balances, ids_first=True)

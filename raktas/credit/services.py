@@ -379,8 +379,10 @@ def override_approve(*, by: User, override: OverrideRequest, reason: str) -> Ove
     """
     from raktas.orders.services import order_submit
 
-    override = _decision(by, override.pk, reason)
+    # Lock order first, then request: the order a submission and override_open lock
+    # in that order too, so the two never wait on each other in a cycle.
     order = Order.objects.select_for_update().get(pk=override.order_id)
+    override = _decision(by, override.pk, reason)
     if order.status != OrderStatus.DRAFT:
         raise Conflict(
             f"Order {order} is {order.get_status_display().lower()}, no longer a draft "
@@ -404,6 +406,7 @@ def override_approve(*, by: User, override: OverrideRequest, reason: str) -> Ove
 @transaction.atomic
 def override_reject(*, by: User, override: OverrideRequest, reason: str) -> OverrideRequest:
     """Reject a pending request; the order stays a draft with its KAM."""
+    Order.objects.select_for_update().get(pk=override.order_id)  # same lock order as approve
     override = _decision(by, override.pk, reason)
     _decide(override, by, OverrideStatus.REJECTED, reason)
     return override

@@ -164,6 +164,7 @@ def build_scene(world: World) -> dict[str, int]:
     draft_line = draft_a.lines.order_by("line_no").first()
     assert draft_line is not None
     ids = {
+        "missing": 999_999_999,  # an id no row has: the object does not exist
         "client_a": w.client_a.pk,
         "client_b": w.client_b.pk,
         "client_d": w.client_d.pk,

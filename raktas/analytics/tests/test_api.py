@@ -40,8 +40,8 @@ CASES = [
     Case("GET", "/api/v1/analytics/segments.xlsx", ANALYSTS),
     Case("GET", "/api/v1/analytics/tier-proposals", ANALYSTS),
     # The scene has no proposal: every analyst gets 404; deciding is tested below.
-    Case("POST", "/api/v1/analytics/tier-proposals/999999/accept", expect(404, desk=403, admin=403), body={}),
-    Case("POST", "/api/v1/analytics/tier-proposals/999999/reject", expect(404, desk=403, admin=403), body={"note": "no"}),
+    Case("POST", "/api/v1/analytics/tier-proposals/{missing}/accept", expect(404, desk=403, admin=403), body={}),
+    Case("POST", "/api/v1/analytics/tier-proposals/{missing}/reject", expect(404, desk=403, admin=403), body={"note": "no"}),
 ]  # fmt: skip
 
 

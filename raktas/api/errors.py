@@ -93,7 +93,8 @@ def validation_error_body(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
     elif kind == "missing" and field is None:
         message = "The request body is missing."
     else:
-        message = f"{field}: {error.get('msg', 'invalid value')}" if field else error["msg"]
+        text = error.get("msg", "invalid value")
+        message = f"{field}: {text}" if field else text
     return error_body(code, message, field)
 
 

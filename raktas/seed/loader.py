@@ -120,8 +120,14 @@ def wipe_business_data(using: str = "default") -> None:
         no_style(), tables, reset_sequences=True, allow_cascade=False
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses a table with deferred foreign-key checks still pending in
+            # this transaction (a seed earlier in the same transaction): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     Sequence.objects.using(using).filter(name__in=("invoice", "credit_note")).delete()
 
 

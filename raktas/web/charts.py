@@ -12,10 +12,10 @@ from decimal import ROUND_CEILING, Decimal
 from raktas.web import formatting
 from raktas.web.queries import MonthPoint
 
-WIDTH = 720
-HEIGHT = 220
+WIDTH = 960
+HEIGHT = 240
 LEFT = 64  # room for the value axis labels
-RIGHT = 8
+RIGHT = 28  # room for the last month label
 TOP = 12
 BOTTOM = 28  # room for the month labels
 

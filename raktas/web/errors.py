@@ -10,12 +10,57 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from raktas.core.exceptions import DomainError
+from raktas.credit.models import RefusalCode
+from raktas.credit.services import CreditRefused
+from raktas.web.formatting import money
 
 # Field names the pages place errors next to; anything else goes to the top.
 PAGE_FIELDS = frozenset({"product", "quantity", "discount_pct", "lines", "comment", "client"})
 
 
+def credit_message(error: CreditRefused) -> str:
+    """The credit check's reasons with the figures, formatted for the user's language."""
+    exposure = error.exposure
+    cur = exposure.currency
+    parts = [_("Credit control refused the order.")]
+    for refusal in error.refusals:
+        if refusal.code == RefusalCode.BLOCKED:
+            parts.append(_("The client is blocked."))
+        elif refusal.code == RefusalCode.STOP_SHIPMENTS:
+            parts.append(_("Shipments to this client are stopped."))
+        elif refusal.code == RefusalCode.OVERDUE:
+            parts.append(
+                _("%(amount)s is overdue by more than %(days)s days.")
+                % {"amount": money(exposure.overdue_past_grace, cur), "days": exposure.grace_days}
+            )
+        elif refusal.code == RefusalCode.CREDIT_LIMIT:
+            after = exposure.exposure + error.order.gross_total
+            parts.append(
+                _(
+                    "Exposure %(exposure)s with this order %(order)s would be over the "
+                    "credit limit %(limit)s by %(over)s."
+                )
+                % {
+                    "exposure": money(exposure.exposure, cur),
+                    "order": money(error.order.gross_total, cur),
+                    "limit": money(exposure.credit_limit, cur),
+                    "over": money(after - exposure.credit_limit, cur),
+                }
+            )
+    if error.override is not None:
+        parts.append(
+            _(
+                "Override request #%(number)s is waiting for the head of sales or the "
+                "commercial director."
+            )
+            % {"number": error.override.pk}
+        )
+    return " ".join(parts)
+
+
 def message_for(error: DomainError) -> str:
+    if isinstance(error, CreditRefused):
+        return credit_message(error)
     by_code = {
         "no_price": _("This product has no price in the client's price-list column."),
         "order_empty": _("Add at least one line before submitting the order."),

@@ -28,3 +28,8 @@ def pct(value: object) -> str:
 @register.filter
 def day(value: object) -> str:
     return formatting.day(value)  # type: ignore[arg-type]
+
+
+@register.filter
+def ref(order: object) -> str:
+    return formatting.order_ref(order)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from raktas.org.models import BUSINESS_ROLES, Role
@@ -28,7 +28,7 @@ def nav_items(context: template.Context) -> list[NavItem]:
         return []
     roles = user.roles
     match = getattr(request, "resolver_match", None)
-    current = match.url_name if match else ""
+    current = match.url_name if match and match.namespace == "web" else ""
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if roles & {Role.KAM, Role.HEAD_OF_SALES}:
         items.append(("web:today", _("Today"), ("today",)))
@@ -40,4 +40,24 @@ def nav_items(context: template.Context) -> list[NavItem]:
         items.append(("web:desk", _("Order desk"), ("desk",)))
     if roles & {Role.HEAD_OF_SALES, Role.DIRECTOR}:
         items.append(("web:team", _("Team"), ("team",)))
-    return [NavItem(reverse(name), label, current in names) for name, label, names in items]
+    # The other apps' pages, for the roles they serve (credit control and collection,
+    # receivables, the bank queue, key-client analytics).
+    if roles & {Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE}:
+        items.append(("credit:home", _("Credit"), ("credit:home", "credit:override")))
+    if roles & {Role.KAM, Role.FINANCE}:
+        items.append(("credit:collection", _("Collection"), ("credit:collection",)))
+    if roles & {Role.DIRECTOR, Role.FINANCE}:
+        items.append(("receivables:aging", _("Aging"), ("receivables:aging",)))
+    if Role.FINANCE in roles:
+        items.append(("banking:queue", _("Bank"), ("banking:queue",)))
+    if roles & {Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE}:
+        items.append(("analytics:overview", _("Analytics"), ("analytics:overview",)))
+    view = match.view_name if match else ""
+    out = []
+    for name, label, names in items:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # an app that is not installed here
+            continue
+        out.append(NavItem(url, label, current in names or view in names))
+    return out

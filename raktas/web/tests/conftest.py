@@ -55,7 +55,9 @@ def build_book(world: World) -> Book:
     orders.order_submit(by=w.kam_a, order=invoiced)
     orders.order_confirm(by=w.desk, order=invoiced)
     orders.order_ship(by=w.desk, order=invoiced)
-    issued = timezone.localdate() - dt.timedelta(days=75)
+    # Due ten days ago: overdue, but within credit control's grace period, so the
+    # client may still order.
+    issued = timezone.localdate() - dt.timedelta(days=40)
     invoice = invoice_from_order(by=w.finance, order=invoiced, issue_date=issued)
     payment_record(
         by=w.finance,

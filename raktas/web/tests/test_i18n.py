@@ -1,0 +1,234 @@
+"""English and Lithuanian, complete.
+
+Three checks: the Lithuanian catalog translates every message and its compiled .mo
+is current; no page rendered in Lithuanian shows an English message of the catalog;
+and no page shows text that is the same in both languages unless it is data (names,
+codes, numbers) — which catches a string that never went through gettext at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext as pygettext
+import html
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from raktas.catalog.models import PriceColumn, Product
+from raktas.clients.models import Client, Contact, Segment
+from raktas.ledger.models import Invoice, Payment
+from raktas.orders.models import Order
+from raktas.org.models import Team, User
+from raktas.web.tests.conftest import Book, browser_for
+
+PO = Path(settings.BASE_DIR) / "locale" / "lt" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+
+# Words that are the same in both languages on purpose: the product's name, the
+# language switcher (each language names itself), file formats.
+SAME_IN_BOTH = {"Raktas", "EN", "LT", "English", "Lietuvių", "PDF", "Excel", "Enter"}
+
+
+def read_po(path: Path) -> list[dict[str, object]]:
+    """msgid, msgid_plural, msgstr list and flags of each entry (header excluded)."""
+    entries: list[dict[str, object]] = []
+    current: dict[str, object] = {}
+    key = ""
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        line = raw.strip()
+        if not line:
+            if current.get("msgid"):
+                entries.append(current)
+            current, key = {}, ""
+            continue
+        if line.startswith("#,"):
+            current["flags"] = line[2:]
+            continue
+        if line.startswith("#"):
+            continue
+        match = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(\".*\")$", line)
+        if match:
+            key = match.group(1)
+            value = ast.literal_eval(match.group(2))
+            if key.startswith("msgstr"):
+                strs = current.setdefault("msgstr", [])
+                assert isinstance(strs, list)
+                strs.append(value)
+            else:
+                current[key] = value
+        elif line.startswith('"'):
+            value = ast.literal_eval(line)
+            if key.startswith("msgstr"):
+                strs = current["msgstr"]
+                assert isinstance(strs, list)
+                strs[-1] += value
+            else:
+                current[key] = str(current[key]) + value
+    return entries
+
+
+def test_every_message_has_a_lithuanian_translation() -> None:
+    entries = read_po(PO)
+    assert len(entries) > 200
+    for entry in entries:
+        assert "fuzzy" not in str(entry.get("flags", "")), entry["msgid"]
+        strs = entry.get("msgstr")
+        assert isinstance(strs, list) and strs and all(strs), f"untranslated: {entry['msgid']!r}"
+        if "msgid_plural" in entry:
+            assert len(strs) == 4, f"Lithuanian has four plural forms: {entry['msgid']!r}"
+
+
+def test_the_compiled_catalog_matches_the_po_file() -> None:
+    with MO.open("rb") as fh:
+        catalog = pygettext.GNUTranslations(fh)
+    for entry in read_po(PO):
+        msgid = str(entry["msgid"])
+        strs = entry["msgstr"]
+        assert isinstance(strs, list)
+        if "msgctxt" in entry or "msgid_plural" in entry:
+            continue
+        assert catalog.gettext(msgid) == strs[0], f"stale .mo for {msgid!r}: run compilemessages"
+
+
+# --- the pages in Lithuanian ---------------------------------------------------------------
+
+_TAGS = re.compile(r"<[^>]+>")
+_DROP = re.compile(r"<(script|style)\b.*?</\1>|<desc\b.*?</desc>", re.S | re.I)
+_ATTRS = re.compile(r'\s(?:aria-label|placeholder|title|alt)="([^"]*)"')
+
+
+def visible_texts(page: str) -> set[str]:
+    """Text nodes and the attribute texts a user reads or hears."""
+    page = _DROP.sub(" ", page)
+    texts = {html.unescape(m).strip() for m in _ATTRS.findall(page)}
+    for chunk in _TAGS.split(page):
+        text = re.sub(r"\s+", " ", html.unescape(chunk)).strip()
+        if text:
+            texts.add(text)
+    return {t for t in texts if t}
+
+
+def data_tokens() -> list[str]:
+    """Every text value the test data put on the pages, longest first."""
+    values: set[str] = set()
+    for model, fields in (
+        (Client, ("legal_name", "registration_code", "vat_code", "city", "address", "country")),
+        (Contact, ("name", "position", "phone", "email")),
+        (Product, ("sku", "name", "unit")),
+        (User, ("username", "first_name", "last_name")),
+        (Team, ("name",)),
+        (Segment, ("name",)),
+        (PriceColumn, ("name",)),
+        (Invoice, ("number",)),
+        (Order, ("number", "status_comment", "client_reference")),
+        (Payment, ("reference",)),
+    ):
+        for row in model.objects.values_list(*fields):
+            values.update(str(v) for v in row if v)
+    return sorted(values, key=len, reverse=True)
+
+
+def leftover_words(text: str, tokens: Iterable[str]) -> str:
+    for token in tokens:
+        text = text.replace(token, " ")
+    # Numbers, money, dates, codes and punctuation carry no language.
+    text = re.sub(r"[\d\W_€%]+", " ", text)
+    words = [w for w in text.split() if w not in SAME_IN_BOTH and len(w) > 1]
+    return " ".join(words)
+
+
+def pages_to_walk(book: Book) -> list[tuple[User | None, str, str, dict[str, str]]]:
+    w = book.world
+    hx = {"HTTP_HX_REQUEST": "true"}
+    return [
+        (None, "get", reverse("web:login"), {}),
+        (w.kam_a, "get", reverse("web:today"), {}),
+        (w.kam_a, "get", reverse("web:clients"), {}),
+        (w.director, "get", reverse("web:clients") + "?sort=-revenue", {}),
+        (w.kam_a, "get", reverse("web:client", args=[w.client_a.pk]), {}),
+        (w.desk, "get", reverse("web:client", args=[w.client_a.pk]), {}),
+        (w.kam_a, "get", reverse("web:orders"), {}),
+        (w.kam_a, "get", reverse("web:order", args=[book.draft.pk]), {}),
+        (w.kam_a, "get", reverse("web:order", args=[book.returned.pk]), {}),
+        (w.kam_a, "get", reverse("web:order", args=[book.invoiced.pk]), {}),
+        (w.desk, "get", reverse("web:order", args=[book.submitted.pk]), {}),
+        (w.desk, "get", reverse("web:desk"), {}),
+        (w.head, "get", reverse("web:team"), {}),
+        (w.director, "get", reverse("web:team"), {}),
+        (w.kam_a, "get", reverse("web:password_change"), {}),
+        (w.kam_b, "get", reverse("web:client", args=[w.client_a.pk]), {}),  # 404
+        (w.kam_a, "get", reverse("web:desk"), {}),  # 403
+        (w.admin, "get", "/", {}),
+        (w.kam_a, "get", reverse("web:order_products", args=[book.draft.pk]) + "?q=P", hx),
+        (w.kam_a, "get", reverse("web:order_products", args=[book.draft.pk]) + "?q=zz", hx),
+        # Errors shown inline at the fields.
+        (w.kam_a, "post", reverse("web:order_line_add", args=[book.draft.pk]), hx),
+        (w.kam_a, "post", reverse("web:order_submit", args=[book.draft.pk]) + "#empty", {}),
+        (w.desk, "post", reverse("web:order_return", args=[book.submitted.pk]), {}),
+    ]
+
+
+def render(user: User | None, method: str, url: str, lang: str, extra: dict[str, str]) -> str:
+    browser = browser_for(user, lang) if user else HttpClient(headers={"accept-language": lang})
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    if method == "post":
+        data = {"quantity": "-1", "product": ""} if "lines" in url else {"comment": ""}
+        response = browser.post(url.split("#")[0], data, **extra)  # type: ignore[arg-type]
+    else:
+        response = browser.get(url, **extra)  # type: ignore[arg-type]
+    assert response.status_code in (200, 403, 404, 422), (url, response.status_code)
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_lithuanian_pages_show_no_english_text(book: Book) -> None:
+    # An empty draft, so submitting it fails and shows the lines error.
+    book.draft.lines.all().delete()
+    english = {
+        str(e["msgid"]).replace("%%", "%")
+        for e in read_po(PO)
+        if isinstance(e.get("msgstr"), list) and e["msgstr"] and e["msgstr"][0] != e["msgid"]  # type: ignore[index]
+    }
+    tokens = data_tokens()
+    problems: list[str] = []
+    for user, method, url, extra in pages_to_walk(book):
+        lt_page = render(user, method, url, "lt", extra)
+        en_page = render(user, method, url, "en", extra)
+        assert lt_page != en_page, f"{url} did not change language"
+        lt_texts = visible_texts(lt_page)
+        for text in lt_texts & english:
+            problems.append(f"{url}: English message {text!r}")
+        # A word left on both pages once data is taken out was never translated.
+        en_words = {w for t in visible_texts(en_page) for w in leftover_words(t, tokens).split()}
+        for text in lt_texts:
+            same = set(leftover_words(text, tokens).split()) & en_words
+            if same:
+                problems.append(
+                    f"{url}: same in both languages {text!r} ({' '.join(sorted(same))})"
+                )
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+@pytest.mark.django_db
+def test_lithuanian_pages_format_money_and_dates_the_lithuanian_way(book: Book) -> None:
+    invoice = book.overdue_invoice
+    page = render(
+        book.world.kam_a, "get", reverse("web:client", args=[invoice.client_id]), "lt", {}
+    )
+    text = html.unescape(page)
+    # 1 234,56 € — a space between thousands, a decimal comma, the sign after.
+    gross = f"{invoice.gross_total:,.2f}".replace(",", "\u00a0").replace(".", ",") + "\u00a0€"
+    assert invoice.gross_total > Decimal(1000)
+    assert gross in text
+    assert invoice.issue_date.isoformat() in text  # 2026-10-19
+    en = html.unescape(
+        render(book.world.kam_a, "get", reverse("web:client", args=[invoice.client_id]), "en", {})
+    )
+    assert f"€{invoice.gross_total:,.2f}" in en

@@ -24,6 +24,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from raktas.audit.services import record
 from raktas.core.models import Sequence
@@ -46,6 +47,11 @@ MARKER_MODELS = (
 )
 
 
+# Apps that keep derived data (rollups, scores) up to date through the services, which
+# the bulk load bypasses: each gets to rebuild inside the seed's transaction.
+POST_LOAD_HOOKS = ("raktas.analytics.services.after_bulk_load",)
+
+
 class SeedRefused(Exception):
     pass
 
@@ -58,6 +64,8 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     seconds_total: float = 0.0
     seconds_load: float = 0.0
+    seconds_indexes: float = 0.0
+    seconds_hooks: float = 0.0
     seconds_wipe: float = 0.0
     seconds_analyze: float = 0.0
     revenue_net_cents: int = 0
@@ -121,13 +129,11 @@ def wipe_business_data(using: str = "default") -> None:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # TRUNCATE refuses a table with deferred foreign-key checks still pending in
-            # this transaction (a seed earlier in the same transaction): run them now.
+            # TRUNCATE refuses a table with deferred checks still pending in this
+            # transaction: run them now (the caller restores DEFERRED).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     Sequence.objects.using(using).filter(name__in=("invoice", "credit_note")).delete()
 
 
@@ -211,6 +217,78 @@ class PostgresSink(_BaseSink):
                 copy.write_row(row)
 
 
+# --- indexes and foreign keys during the load ---------------------------------------------
+
+
+class _Deferred:
+    """Secondary indexes (and on PostgreSQL foreign keys) of the tables being filled,
+    dropped before the load and rebuilt after it, inside the same transaction.
+
+    Building an index once over the loaded rows is far cheaper than growing it row by
+    row in random order, and one ``ADD CONSTRAINT … FOREIGN KEY`` validates a table
+    with a single join instead of a trigger call per row. Primary keys, unique and
+    check constraints stay in force throughout. The tables are empty when this starts
+    (the seed refuses otherwise), and DDL is transactional on both databases: a failed
+    load rolls the indexes back with the rows.
+    """
+
+    def __init__(self, connection: Any, tables: list[str]) -> None:
+        self.connection = connection
+        self.tables = tables
+        self.indexes: list[tuple[str, str]] = []  # (name, CREATE statement)
+        self.foreign_keys: list[tuple[str, str, str]] = []  # (table, name, definition)
+
+    def drop(self) -> None:
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "sqlite":
+                for table in self.tables:
+                    # sql IS NULL: the automatic index of a PRIMARY KEY or UNIQUE constraint.
+                    cursor.execute(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                        "AND tbl_name = %s AND sql IS NOT NULL",
+                        [table],
+                    )
+                    self.indexes += cursor.fetchall()
+            else:
+                for table in self.tables:
+                    cursor.execute(
+                        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                        "JOIN pg_class i ON i.oid = x.indexrelid "
+                        "LEFT JOIN pg_constraint c ON c.conindid = i.oid "
+                        "WHERE x.indrelid = %s::regclass AND c.oid IS NULL",
+                        [table],
+                    )
+                    self.indexes += cursor.fetchall()
+                    cursor.execute(
+                        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE conrelid = %s::regclass AND contype = 'f'",
+                        [table],
+                    )
+                    self.foreign_keys += [(table, n, d) for n, d in cursor.fetchall()]
+                for table, name, _definition in self.foreign_keys:
+                    cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            for name, _sql in self.indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+
+    def rebuild(self) -> None:
+        with self.connection.cursor() as cursor:
+            for _name, sql in self.indexes:
+                cursor.execute(sql)
+            for table, name, definition in self.foreign_keys:
+                cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            if self.connection.vendor == "sqlite":
+                self.check_sqlite_foreign_keys(cursor)
+
+    def check_sqlite_foreign_keys(self, cursor: Any) -> None:
+        """SQLite checks foreign keys per row only while PRAGMA foreign_keys is on, and
+        the load turns it off (it cannot change inside a transaction): check once here."""
+        for table in self.tables:
+            cursor.execute(f'PRAGMA foreign_key_check("{table}")')
+            bad = cursor.fetchall()
+            if bad:
+                raise SeedRefused(f"seed wrote rows with dangling foreign keys: {bad[:3]}")
+
+
 # --- the seed ----------------------------------------------------------------------------
 
 
@@ -256,12 +334,6 @@ def seed_database(
     vendor = connection.vendor
     if vendor not in ("sqlite", "postgresql"):
         raise SeedRefused(f"seed supports SQLite and PostgreSQL, not {vendor}")
-    pending = unapplied_migrations(using)
-    if pending:
-        raise SeedRefused(
-            f"the database is not migrated ({len(pending)} pending, e.g. {pending[0]}): "
-            "run `raktas migrate` first"
-        )
     if has_business_data(using) and not force:
         raise SeedRefused(
             "the database already holds business data (clients, products, orders or ledger "
@@ -275,11 +347,19 @@ def seed_database(
     if tuned:
         with connection.cursor() as cursor:
             # One big transaction: NORMAL syncs once at commit (and WAL stays crash-safe);
-            # a 1 GiB page cache keeps the indexes being built in memory.
+            # a 1 GiB page cache keeps the indexes being built in memory; foreign keys
+            # are checked once at the end (``_Deferred``) instead of per row.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA cache_size=-1048576")
+            cursor.execute("PRAGMA foreign_keys=OFF")
     try:
         with transaction.atomic(using=using):
+            if vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Foreign keys are checked per statement while the seed runs (no
+                    # queue of millions of deferred checks); DEFERRED, Django's mode for
+                    # its keys, comes back at the end.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if force:
                 t = time.perf_counter()
                 wipe_business_data(using)
@@ -291,10 +371,12 @@ def seed_database(
             if vendor == "postgresql":
                 sink = PostgresSink(using, scale.chunk_rows)
                 with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute("SET LOCAL synchronous_commit = off")
+                    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             else:
                 sink = SqliteSink(using, scale.chunk_rows)
+            deferred = _Deferred(connection, list(sink.tables.values()))
+            deferred.drop()
             t = time.perf_counter()
             result: Result = generate(
                 scale=scale,
@@ -311,6 +393,10 @@ def seed_database(
             )
             sink.flush()
             report.seconds_load = time.perf_counter() - t
+            t = time.perf_counter()
+            deferred.rebuild()
+            report.seconds_indexes = time.perf_counter() - t
+            say(f"indexes and foreign keys rebuilt in {report.seconds_indexes:.1f} s")
             if vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -319,6 +405,12 @@ def seed_database(
                         no_style(), [apps.get_model(label) for label in TABLES]
                     ):
                         cursor.execute(sql)
+            for hook in POST_LOAD_HOOKS:
+                app, _, _rest = hook.rpartition(".services.")
+                if apps.is_installed(app):
+                    t = time.perf_counter()
+                    import_string(hook)(progress=say)
+                    report.seconds_hooks += time.perf_counter() - t
             for name, value in (
                 ("invoice", result.last_invoice_number),
                 ("credit_note", result.last_credit_note_number),
@@ -339,6 +431,7 @@ def seed_database(
     finally:
         if tuned:
             with connection.cursor() as cursor:
+                cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=FULL")
                 cursor.execute("PRAGMA cache_size=-65536")
     from raktas.analytics.services import after_bulk_load  # seeded rows bypass services

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from raktas.seed.generator import SCALES
-from raktas.seed.loader import SeedRefused, seed_database
+from raktas.seed.loader import SeedRefused, seed_database, unapplied_migrations
 
 
 class Command(BaseCommand):
@@ -53,6 +53,12 @@ class Command(BaseCommand):
 
         if verbose:
             self.stdout.write(f"Seeding scale {scale.name} (seed {options['seed']}) …")
+        pending = unapplied_migrations()
+        if pending:
+            raise CommandError(
+                f"the database is not migrated ({len(pending)} pending, e.g. {pending[0]}): "
+                "run `raktas migrate` first"
+            )
         try:
             report = seed_database(
                 scale=scale,
@@ -69,7 +75,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Seeded {report.rows:,} rows on {report.vendor} in "
-                    f"{report.seconds_total:.1f} s (load {report.seconds_load:.1f} s, "
+                    f"{report.seconds_total:.1f} s (generate and insert {report.seconds_load:.1f} s, "
+                    f"indexes {report.seconds_indexes:.1f} s, "
+                    f"derived data {report.seconds_hooks:.1f} s, "
                     f"analyze {report.seconds_analyze:.1f} s)."
                 )
             )

@@ -1,6 +1,28 @@
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from raktas.testing.personas import World, build_world
+
+SCREENSHOTS = Path(__file__).resolve().parent / "var" / "screenshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One folder for this run's browser screenshots, named in the controlling process
+    # before any xdist worker starts (workers inherit the environment).
+    if not hasattr(config, "workerinput"):
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%SZ")
+        os.environ["RAKTAS_SCREENSHOTS"] = str(SCREENSHOTS / stamp)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    folder = Path(os.environ.get("RAKTAS_SCREENSHOTS", "/nonexistent"))
+    if folder.is_dir() and any(folder.iterdir()):
+        shots = len(list(folder.glob("*.png")))
+        terminalreporter.write_line(f"Browser screenshots ({shots}): {folder}")
 
 
 @pytest.fixture

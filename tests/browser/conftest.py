@@ -7,7 +7,6 @@ They skip, saying why, when no Chromium is installed (``.ci/run`` installs Debia
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -59,30 +58,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-SHOTS = ROOT / "var" / "screenshots"
-_started: dict[str, float] = {}
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _started["at"] = dt.datetime.now().timestamp()  # noqa: DTZ005
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    # Runs in the controlling process, also under xdist where the workers took the
-    # screenshots: report every folder this run filled.
-    since = _started.get("at", 0.0)
-    if not SHOTS.is_dir():
-        return
-    for folder in sorted(SHOTS.iterdir()):
-        if folder.is_dir() and folder.stat().st_mtime >= since and any(folder.iterdir()):
-            terminalreporter.write_line(f"Browser screenshots: {folder}")
-
-
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 (a local folder name)
-    suffix = os.environ.get("PYTEST_XDIST_WORKER", "")
-    path = SHOTS / (stamp + (f"-{suffix}" if suffix else ""))
+    # The root conftest names one folder per run (shared by xdist workers) and prints it.
+    path = Path(os.environ["RAKTAS_SCREENSHOTS"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "raktas.credit",
     "raktas.collection",
     "django_htmx",
+    "django_tasks_db",
     "raktas.web",
 ]
 
@@ -248,9 +249,21 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "raktas@localhost") or "raktas@localhost"
-# Background work (django.tasks): the immediate backend runs a task where it is
-# enqueued; `raktas collect` is run daily by cron (docs/credit.md).
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work (django.tasks, docs/credit.md "Running the daily work"): tasks are
+# rows in the database (django-tasks-db, no Redis), run by `raktas db_worker`; the
+# daily schedule is `raktas collect --enqueue` from cron or a systemd timer.
+# TASKS_BACKEND=immediate runs each task where it is enqueued (no worker process).
+TASKS_BACKEND = env_choice("TASKS_BACKEND", ("database", "immediate"), "database")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASKS_BACKEND == "database"
+            else "django.tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 LOGGING = {
     "version": 1,

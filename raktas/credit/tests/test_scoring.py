@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from raktas.collection.models import PromiseToPay, TimelineEvent
+from raktas.collection.tasks import run_queued_tasks
 from raktas.credit.models import CreditScore
 from raktas.credit.scoring import (
     Behaviour,
@@ -181,5 +183,9 @@ def test_a_payment_recomputes_the_score_once_committed():
             amount=Decimal("5.00"),
             received_on=timezone.localdate(),
         )
-        assert not CreditScore.objects.exists()  # not before the commit
+        assert not DBTaskResult.objects.exists()  # not enqueued before the commit
+    # Committed: the score task waits on the database queue for the worker.
+    assert DBTaskResult.objects.get().task_path == "raktas.credit.tasks.refresh_client_score"
+    assert not CreditScore.objects.exists()
+    assert run_queued_tasks() == 1
     assert CreditScore.objects.filter(client=world.client_a).exists()

@@ -7,9 +7,12 @@ import stat
 
 import pytest
 from django.core.management import call_command
+from django.tasks import TaskResultStatus
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from raktas.clients.models import Client
+from raktas.credit.models import CreditScore
 from raktas.org.models import Role, User
 from raktas.seed.people import PEOPLE
 
@@ -27,11 +30,17 @@ def test_demo_sets_up_users_with_printed_passwords_and_seeds_once(tmp_path):
         first = io.StringIO()
         call_command("demo", "--no-serve", stdout=first)
         clients = Client.objects.count()
+        scored = CreditScore.objects.count()
+        waiting = DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).count()
         second = io.StringIO()
         call_command("demo", "--no-serve", "--port", "8123", stdout=second)
 
     assert clients == 300
     assert Client.objects.count() == clients  # the second run did not seed again
+    # The seed's credit scores were enqueued and run before serving: nothing waits.
+    assert scored == clients
+    assert waiting == 0
+    assert "background tasks: ran the 1 waiting" in first.getvalue()
     assert "already loaded" in second.getvalue()
     logins = tmp_path / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600

@@ -3,11 +3,15 @@
 Sets up and starts the demo: migrates the SQLite database under var/ (the console
 script sets RAKTAS_ENV=demo), loads the small seed when the database is empty,
 creates or refreshes the demo users and their passwords, collects the static files,
-prints the logins and serves.
+runs whatever waits on the task queue (the first time: every client's credit score),
+prints the logins and serves, with a task worker (``raktas db_worker``) beside the
+server so that work enqueued while you click (a payment's score) runs at once.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
+from django.tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
 
+from raktas.collection.tasks import run_queued_tasks
+from raktas.credit.tasks import refresh_all_scores
 from raktas.seed import people
 from raktas.seed.generator import SCALES
 from raktas.seed.loader import has_business_data, seed_database, unapplied_migrations
@@ -58,11 +66,16 @@ class Command(BaseCommand):
                 f"{report.counts['orders.Order']:,} orders, "
                 f"{report.counts['ledger.Invoice']:,} invoices in {report.seconds_total:.1f} s"
             )
+            # The seed writes the ledger in bulk, past the payment hooks: score once.
+            refresh_all_scores.enqueue()
         users = people.ensure_people()
         people.ensure_delegation(users)
         path = logins_file()
         passwords = people.set_demo_passwords(users, path)
         call_command("collectstatic", interactive=False, verbosity=0)
+        ran = run_queued_tasks()
+        if ran:
+            out.write(f"==> background tasks: ran the {ran} waiting on the queue")
         url = f"http://{options['host']}:{options['port']}/"
         out.write("")
         out.write(self.style.SUCCESS("Raktas demo — sign in as any of these:"))
@@ -78,4 +91,17 @@ class Command(BaseCommand):
         serve_args = ["--host", options["host"], "--port", str(options["port"])]
         if options["workers"]:
             serve_args += ["--workers", str(options["workers"])]
-        call_command("serve", *serve_args)
+        worker = None
+        if isinstance(task_backends["default"], DatabaseBackend):
+            # A worker process beside the server; it inherits RAKTAS_ENV and
+            # DATABASE_URL, and stops with the demo (Ctrl-C reaches both).
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "raktas.cli", "db_worker", "--no-reload", "-v", "0"]
+            )
+            out.write(f"==> task worker: raktas db_worker (pid {worker.pid})")
+        try:
+            call_command("serve", *serve_args)
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=30)

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Count,
     DecimalField,
     Exists,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -28,11 +29,21 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
+from raktas.analytics.insights import churn_alerts, rate_jumps
+from raktas.analytics.models import ProposalStatus, TierProposal
+from raktas.analytics.services import can_decide_tier
 from raktas.catalog.models import Price, Product
 from raktas.catalog.selectors import products_visible_to, valid_on
 from raktas.clients.models import Client, ClientStatus, Segment, Tier
 from raktas.clients.selectors import clients_visible_to, contacts_visible_to, with_balances
+from raktas.collection.models import CollectionTask, PromiseToPay
+from raktas.collection.selectors import (
+    broken_promises_for,
+    dunning_calls_for,
+    today_collection,
+)
 from raktas.core.money import ZERO
+from raktas.credit.selectors import overrides_to_decide
 from raktas.credit.services import Exposure, exposure_of
 from raktas.ledger.models import CreditNote, Invoice, InvoiceLine
 from raktas.ledger.selectors import (
@@ -558,34 +569,80 @@ class SilentClient:
 
 SILENT_AFTER_DAYS = 90
 SILENT_FACTOR = Decimal("1.5")
+SILENT_HISTORY_DAYS = 730
+
+
+def _day_difference(connection: Any, later: str, earlier: str) -> str:
+    """SQL for the whole days between two date columns on this database."""
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def median_gaps(order_days: QuerySet[Any]) -> dict[int, float]:
+    """The median number of days between a client's consecutive order days, per client
+    with at least two gaps. ``order_days`` yields distinct ``(client_id, order_date)``
+    rows and carries the caller's scope; the median is taken in the database (window
+    functions, SQLite and PostgreSQL alike), so no order date of the book is brought
+    into Python and the cost is one query whatever the size of the book."""
+    db = connections[order_days.db]
+    try:
+        # Compiled by Django from the scoped queryset: its values stay parameters.
+        inner, params = order_days.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    gap = _day_difference(db, "day", "LAG(day) OVER (PARTITION BY client_id ORDER BY day)")
+    # The middle row (odd count) or the two middle rows (even count) of each client's
+    # gaps in ascending order: 2·rn is k + 1, or k and k + 2.
+    sql = f"""
+        WITH days (client_id, day) AS ({inner}),
+        gaps AS (SELECT client_id, {gap} AS gap FROM days),
+        ranked AS (
+            SELECT client_id, gap,
+                   ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY gap) AS rn,
+                   COUNT(*) OVER (PARTITION BY client_id) AS k
+            FROM gaps WHERE gap IS NOT NULL
+        )
+        SELECT client_id, AVG(gap) FROM ranked
+        WHERE k >= 2 AND 2 * rn IN (k, k + 1, k + 2)
+        GROUP BY client_id
+    """
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {client_id: float(median) for client_id, median in cursor.fetchall()}
 
 
 def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
     """Active clients of the user's book who have not ordered for longer than usual:
     more than 1.5 × their usual gap between orders, or more than 90 days.
 
-    The usual gap is the mean gap over the last two years, (last − first) / (orders − 1),
-    computed in one grouped query: a median would need every order date of the book
-    brought into Python (tens of thousands of rows for a large book)."""
+    The usual gap is the *median* gap between order days over the last two years, not
+    the mean: one long holiday gap (a client ordering weekly who closed for three
+    months in the summer) would stretch a mean to weeks and hide the client who has
+    now been silent for a month; the median stays at a week. It is computed in the
+    database (``median_gaps``), one query for the whole book."""
     scope = scope_for(user)
     day = today()
     clients = clients_visible_to(user).filter(
         owner_id__in=scope.kam_ids, status=ClientStatus.ACTIVE
     )
-    rows = (
-        orders_visible_to(user)
-        .filter(_PLACED, client__in=clients, order_date__gte=day - dt.timedelta(days=730))
-        .order_by()
-        .values("client_id")
-        .annotate(
-            first=Min("order_date"), last=Max("order_date"), n=Count("order_date", distinct=True)
-        )
-        .values_list("client_id", "first", "last", "n")
+    placed = orders_visible_to(user).filter(
+        _PLACED,
+        client__in=clients,
+        order_date__gte=day - dt.timedelta(days=SILENT_HISTORY_DAYS),
     )
+    rows = (
+        placed.order_by()
+        .values("client_id")
+        .annotate(last=Max("order_date"), n=Count("order_date", distinct=True))
+        .values_list("client_id", "last", "n")
+    )
+    seen = [(client_id, last, (day - last).days, n) for client_id, last, n in rows]
+    gaps = median_gaps(placed.values("client_id", "order_date").distinct()) if seen else {}
     flagged: list[tuple[float, int, dt.date, int, int | None]] = []
-    for client_id, first, last, n in rows:
-        since = (day - last).days
-        usual = round((last - first).days / (n - 1)) if n >= 3 else None
+    for client_id, last, since, n in seen:
+        median = gaps.get(client_id) if n >= 3 else None
+        usual = round(median) if median is not None else None
         late_for_them = usual is not None and since > float(SILENT_FACTOR) * max(usual, 1)
         if late_for_them or since > SILENT_AFTER_DAYS:
             ratio = since / max(usual or SILENT_AFTER_DAYS, 1)
@@ -600,7 +657,66 @@ def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
     ]
 
 
+# What the other apps raise lands on Today through their own selectors: collection
+# (``raktas.collection``), override requests (``raktas.credit``), churn risk and rate
+# jumps (``raktas.analytics``). Nothing here recomputes their rules.
+
+CHURN_ON_TODAY = 15
+# Tier proposals are counted up to this many (each is checked with
+# ``can_decide_tier``); more shows as "100+".
+TIER_PROPOSALS_COUNTED = 100
+
+
+@dataclass
+class BrokenPromise:
+    promise: PromiseToPay
+    follow_up: CollectionTask | None  # its open follow-up task, to be marked done
+
+
+def collection_today(user: User) -> dict[str, Any]:
+    """Broken promises to pay and due dunning calls in the user's view, from
+    ``raktas.collection.selectors.today_collection``; each broken promise carries its
+    open follow-up task (when among the first listed) so Today can close it."""
+    data = today_collection(user)
+    follow_ups = {t.promise_id: t for t in data["promise_follow_ups"] if t.promise_id}
+    return {
+        "broken": [BrokenPromise(p, follow_ups.get(p.pk)) for p in data["broken_promises"]],
+        "broken_count": data["broken_promises_count"],
+        "calls": data["dunning_calls"],
+        "calls_count": data["dunning_calls_count"],
+    }
+
+
+def tier_proposals_to_decide(user: User) -> int:
+    """How many pending tier proposals the user may decide (``can_decide_tier``), up to
+    ``TIER_PROPOSALS_COUNTED``."""
+    pending = (
+        TierProposal.objects.filter(
+            client__in=clients_visible_to(user), status=ProposalStatus.PENDING
+        )
+        .select_related("client__owner__team")
+        .order_by("created_at", "id")[:TIER_PROPOSALS_COUNTED]
+    )
+    return sum(1 for p in pending if can_decide_tier(user, p.client))
+
+
+def decisions_for(user: User) -> dict[str, Any]:
+    """What waits for a head of sales' or the director's decision: credit override
+    requests (``raktas.credit.selectors.overrides_to_decide``) and tier proposals."""
+    overrides = overrides_to_decide(user).select_related("order", "client", "requested_by")
+    listed = list(overrides.order_by("requested_at", "id")[:20])
+    return {
+        "overrides": listed,
+        "overrides_count": len(listed) if len(listed) < 20 else overrides.count(),
+        "tier_proposals": tier_proposals_to_decide(user),
+        "tier_proposals_capped": TIER_PROPOSALS_COUNTED,
+    }
+
+
 def today_for(user: User) -> dict[str, Any]:
+    """Everything that needs the user now, each item scoped by ``scope_for``: for a KAM
+    their book (and the books they deputise for), for a head of sales the team's, for
+    the director the company's alerts and decisions (the director holds no book)."""
     scope = scope_for(user)
     day = today()
     mine = Q(client__owner_id__in=scope.kam_ids)
@@ -610,26 +726,44 @@ def today_for(user: User) -> dict[str, Any]:
         .filter(mine, open_amount__gt=0, due_date__lt=day)
         .select_related("client")
     )
-    overdue_sum = overdue.aggregate(t=Sum("open_amount"), n=Count("id"))
-    return {
-        "returned": list(
-            orders.filter(status=OrderStatus.DRAFT, returned_count__gt=0).order_by("-id")[:25]
-        ),
-        "overdue": [
-            {"invoice": inv, "days": (day - inv.due_date).days}
-            for inv in overdue.order_by("due_date", "id")[:25]
-        ],
-        "overdue_total": overdue_sum["t"] or ZERO,
-        "overdue_count": overdue_sum["n"] or 0,
-        "waiting": list(
-            orders.filter(status=OrderStatus.SUBMITTED).order_by("submitted_at", "id")[:25]
-        ),
-        "drafts": list(
-            orders.filter(status=OrderStatus.DRAFT, returned_count=0, kam=user).order_by("-id")[:10]
-        ),
-        "silent": silent_clients(user),
-        "today": day,
-    }
+    has_book = bool(scope.kam_ids)
+    ctx: dict[str, Any] = {"today": day, "has_book": has_book}
+    if has_book:
+        overdue_sum = overdue.aggregate(t=Sum("open_amount"), n=Count("id"))
+        ctx.update(
+            returned=list(
+                orders.filter(status=OrderStatus.DRAFT, returned_count__gt=0).order_by("-id")[:25]
+            ),
+            overdue=[
+                {"invoice": inv, "days": (day - inv.due_date).days}
+                for inv in overdue.order_by("due_date", "id")[:25]
+            ],
+            overdue_total=overdue_sum["t"] or ZERO,
+            overdue_count=overdue_sum["n"] or 0,
+            waiting=list(
+                orders.filter(status=OrderStatus.SUBMITTED).order_by("submitted_at", "id")[:25]
+            ),
+            drafts=list(
+                orders.filter(status=OrderStatus.DRAFT, returned_count=0, kam=user).order_by("-id")[
+                    :10
+                ]
+            ),
+            silent=silent_clients(user),
+            # The book's collection work. Not for the director, whose view is the whole
+            # company: that is finance's collection worklist, not a Today list.
+            collection=collection_today(user) if not scope.all_clients else None,
+        )
+    alerts = churn_alerts(user)
+    ctx.update(
+        churn=alerts[:CHURN_ON_TODAY],
+        churn_count=len(alerts),
+        several_owners=scope.all_clients or len(scope.kam_ids) > 1,
+        jumps=rate_jumps(user),
+        sees_margin=scope.sees_margin,
+    )
+    if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
+        ctx["decisions"] = decisions_for(user)
+    return ctx
 
 
 # --- Team -----------------------------------------------------------------------------------
@@ -642,6 +776,9 @@ class KamStats:
     revenue: Decimal = ZERO
     overdue: Decimal = ZERO
     waiting: int = 0
+    broken_promises: int = 0
+    calls_due: int = 0
+    churn_risk: int = 0
 
 
 @dataclass
@@ -657,12 +794,29 @@ class TeamStats:
             total.revenue += k.revenue
             total.overdue += k.overdue
             total.waiting += k.waiting
+            total.broken_promises += k.broken_promises
+            total.calls_due += k.calls_due
+            total.churn_risk += k.churn_risk
         return total
+
+
+def _count_by_owner(qs: QuerySet[Any], owner_ids: list[int]) -> dict[int, int]:
+    """Rows of a client-bound queryset counted per client owner."""
+    return dict(
+        qs.filter(client__owner_id__in=owner_ids)
+        .order_by()
+        .values("client__owner_id")
+        .annotate(n=Count("id"))
+        .values_list("client__owner_id", "n")
+    )
 
 
 def team_stats(user: User) -> list[TeamStats]:
     """Per KAM of the teams the user heads (the director: every team), their client
-    count, 12-month revenue, overdue debt and orders waiting at the desk."""
+    count, 12-month revenue, overdue debt, orders waiting at the desk, and the alerts of
+    their book: broken promises and due dunning calls (``raktas.collection``'s
+    selectors) and clients at churn risk (``raktas.analytics``' churn alerts). A fixed
+    number of queries, whatever the number of KAMs or clients."""
     scope = scope_for(user)
     day = today()
     if scope.all_clients and user.has_role(Role.DIRECTOR):
@@ -713,6 +867,11 @@ def team_stats(user: User) -> list[TeamStats]:
         .values_list("client__owner_id", "n")
         .order_by()
     )
+    broken = _count_by_owner(broken_promises_for(user), ids)
+    calls = _count_by_owner(dunning_calls_for(user), ids)
+    churn: dict[str, int] = defaultdict(int)
+    for alert in churn_alerts(user):
+        churn[alert.owner] += 1
     stats = {
         k.pk: KamStats(
             kam=k,
@@ -720,6 +879,10 @@ def team_stats(user: User) -> list[TeamStats]:
             revenue=revenue.get(k.pk, ZERO),
             overdue=overdue.get(k.pk) or ZERO,
             waiting=waiting.get(k.pk, 0),
+            broken_promises=broken.get(k.pk, 0),
+            calls_due=calls.get(k.pk, 0),
+            # Churn alerts name the owner by username (unique).
+            churn_risk=churn.get(k.get_username(), 0),
         )
         for k in kam_list
     }

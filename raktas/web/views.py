@@ -68,14 +68,15 @@ def _error_dict(error: DomainError) -> dict[str, str]:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role starts on the page of its day."""
+    """Each role starts on the page of its day. Heads of sales and the director start on
+    Today too: override requests and tier proposals wait there for their decision."""
     user = _user(request)
     if user.has_role(Role.KAM):
         return redirect("web:today")
     if user.has_role(Role.ORDER_DESK):
         return redirect("web:desk")
     if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
-        return redirect("web:team")
+        return redirect("web:today")
     if user.has_role(Role.FINANCE):
         return redirect("web:clients")
     return render(request, "web/no_business.html")
@@ -87,8 +88,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
+    """What needs the user now: their book's orders, debts and alerts (KAM, deputy, head
+    of sales for the team) and the decisions waiting for a head of sales or director."""
     user = _user(request)
-    if not user.has_role(Role.KAM, Role.HEAD_OF_SALES):
+    if not user.has_role(Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR):
         raise PermissionDenied()
     return render(request, "web/today.html", queries.today_for(user))
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from raktas.orders.models import Order, OrderStatus
 from raktas.testing.personas import World, build_world
-from raktas.web.tests.conftest import Book, build_book
+from raktas.web.tests.conftest import Book, build_alerts, build_book
 
 PASSWORD = "pw-for-tests"  # the factories' password
 LT_MONEY = re.compile(r"\d{1,3}(?:\u00a0\d{3})*,\d{2}\u00a0€")
@@ -227,18 +227,35 @@ def test_lithuanian_ui_translates_and_formats_numbers(book: Book, session: Any) 
 
 
 def test_team_and_tablet_width(book: Book, session: Any) -> None:
+    with translation.override("en"):
+        alerts = build_alerts(book)
     head = session()
     head.sign_in("head")
-    assert head.page.url.endswith("/team/")
+    # The head of sales starts on Today: the override request waits for them there.
+    assert head.page.url.endswith("/today/")
+    expect(
+        head.page.get_by_role("heading", name=re.compile("Waiting for your decision"))
+    ).to_be_visible()
+    head.shot("11a-today-head")
+    head.go("/team/")
     head.page.get_by_role("link", name="kam_a").click()
     head.page.wait_for_url(re.compile(r"/clients/\?owner=\d+"))
-    assert head.page.locator("#client-table tbody tr").count() == 1
+    # client_a and the client whose returns jumped (build_alerts)
+    assert head.page.locator("#client-table tbody tr").count() == 2
     head.go("/team/")
-    head.shot("11-team")
+    head.shot("11b-team")
 
     tablet = session(width=768)
     tablet.sign_in("kam_a")
+    # Today with every alert (collection, churn, a rate jump) still fits the tablet.
+    assert tablet.page.evaluate("document.documentElement.scrollWidth") <= 768
     tablet.shot("12-today-768")
+    # A dunning call is closed from Today with its outcome, and leaves the list.
+    call = tablet.page.locator(f"form[action$='/tasks/{alerts.call_a.pk}/done/']")
+    call.get_by_label("Outcome").fill("Pays on Friday")
+    call.get_by_role("button", name="Done").click()
+    tablet.page.wait_for_url(re.compile(r"/today/$"))
+    expect(tablet.page.locator(f"form[action$='/tasks/{alerts.call_a.pk}/done/']")).to_have_count(0)
     tablet.go(f"/orders/{book.draft.pk}/")
     # Nothing wider than the screen: no sideways scrolling of the page itself.
     assert tablet.page.evaluate("document.documentElement.scrollWidth") <= 768

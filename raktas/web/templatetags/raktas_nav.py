@@ -30,7 +30,7 @@ def nav_items(context: template.Context) -> list[NavItem]:
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match and match.namespace == "web" else ""
     items: list[tuple[str, str, tuple[str, ...]]] = []
-    if roles & {Role.KAM, Role.HEAD_OF_SALES}:
+    if roles & {Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR}:
         items.append(("web:today", _("Today"), ("today",)))
     if roles & BUSINESS_ROLES:
         label = _("My clients") if Role.KAM in roles else _("Clients")

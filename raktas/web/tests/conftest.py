@@ -11,11 +11,20 @@ import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from raktas.analytics.models import ClientMonth, ClientValue, TierProposal
+from raktas.analytics.selectors import add_months
+from raktas.clients.models import Client, Tier
+from raktas.collection.models import CollectionTask, PromiseToPay, TaskKind
+from raktas.collection.services import collection_run, promise_create
+from raktas.credit.models import OverrideRequest
+from raktas.credit.services import CreditRefused
+from raktas.credit.testing import invoice, set_limit
 from raktas.ledger.models import Invoice
 from raktas.ledger.services import invoice_from_order, payment_record
 from raktas.orders import services as orders
 from raktas.orders.models import Order
 from raktas.org.models import User
+from raktas.testing.factories import ClientFactory
 from raktas.testing.personas import World
 
 
@@ -31,7 +40,7 @@ class Book:
     other_submitted: Order  # kam_b's client_b, at the desk
 
 
-def make_order(world: World, by: User, client, lines=((0, "2"),)) -> Order:
+def make_order(world: World, by: User, client: Client, lines=((0, "2"),)) -> Order:
     order = orders.order_create(by=by, client=client)
     for index, qty in lines:
         orders.order_add_line(
@@ -84,6 +93,105 @@ def build_book(world: World) -> Book:
 @pytest.fixture
 def book(world: World) -> Book:
     return build_book(world)
+
+
+@dataclass
+class Alerts:
+    """What issues 4 and 5 raise about the persona world's books, made through the
+    owning apps' services where they exist."""
+
+    book: Book
+    broken_a: PromiseToPay  # client_a (kam_a), broken, with an open follow-up task
+    broken_b: PromiseToPay  # client_b (kam_b)
+    call_a: CollectionTask  # dunning call about client_a's overdue invoice
+    call_b: CollectionTask
+    override: OverrideRequest  # kam_a's order for client_a, over the credit limit
+    jumpy: Client  # kam_a's client whose return rate jumped last month
+
+
+def _broken_promise(world: World, client: Client, note: str) -> PromiseToPay:
+    day = timezone.localdate()
+    promise = promise_create(
+        by=client.owner, client=client, promised_on=day, amount=Decimal("50.00"), note=note
+    )
+    # Made a week ago for two days ago (a service refuses a date in the past).
+    PromiseToPay.objects.filter(pk=promise.pk).update(
+        made_on=day - dt.timedelta(days=7), promised_on=day - dt.timedelta(days=2)
+    )
+    promise.refresh_from_db()
+    return promise
+
+
+def churn_value(client: Client, *, p_alive: float, npv: str = "100.00") -> ClientValue:
+    """Lifetime-value figures as ``analytics_refresh_values`` stores them."""
+    return ClientValue.objects.create(
+        client=client,
+        computed_on=timezone.localdate(),
+        repeat_purchases=5,
+        weeks_since_first=52,
+        weeks_since_last=3,
+        p_alive=p_alive,
+        expected_orders=2,
+        expected_order_net=Decimal("100.00"),
+        margin_rate=0.3,
+        expected_margin=Decimal("60.00"),
+        npv=Decimal(npv),
+        typical_gap_days=14,
+    )
+
+
+def build_alerts(book: Book) -> Alerts:
+    w = book.world
+    day = timezone.localdate()
+    # kam_b's client owes too: an invoice twelve days overdue.
+    invoice(
+        w, w.client_b, "80.00", issued=day - dt.timedelta(days=42), due=day - dt.timedelta(days=12)
+    )
+    broken_a = _broken_promise(w, w.client_a, "Pays after the holidays")
+    broken_b = _broken_promise(w, w.client_b, "Director away")
+    # The daily run marks both promises broken (each gets a follow-up task) and, for
+    # invoices ten days or more overdue, gives the owner a dunning call.
+    collection_run(as_of=day)
+    broken_a.refresh_from_db()
+    broken_b.refresh_from_db()
+    call_a = CollectionTask.objects.get(client=w.client_a, kind=TaskKind.DUNNING_CALL)
+    call_b = CollectionTask.objects.get(client=w.client_b, kind=TaskKind.DUNNING_CALL)
+    limit = w.client_a.credit_limit
+    set_limit(w.client_a, "1.00")
+    with pytest.raises(CreditRefused):
+        orders.order_submit(by=w.kam_a, order=make_order(w, w.kam_a, w.client_a))
+    set_limit(w.client_a, limit)
+    override = OverrideRequest.objects.get(client=w.client_a)
+    TierProposal.objects.create(
+        client=w.client_a, current_tier=w.client_a.tier, proposed_tier=Tier.KEY, reasons=[]
+    )
+    churn_value(w.client_a, p_alive=0.2, npv="900.00")
+    churn_value(w.client_b, p_alive=0.1, npv="800.00")
+    churn_value(w.client_d, p_alive=0.3, npv="700.00")
+    jumpy = ClientFactory.create(legal_name="UAB „Šuolis“", owner=w.kam_a, price_column=w.column)
+    last = add_months(day.replace(day=1), -1)
+    for back in range(7):
+        ClientMonth.objects.create(
+            client=jumpy,
+            month=add_months(last, -back),
+            invoiced_net=Decimal("1000.00"),
+            invoices=10,
+            returned_net=Decimal("200.00") if back == 0 else Decimal("10.00"),
+        )
+    return Alerts(
+        book=book,
+        broken_a=broken_a,
+        broken_b=broken_b,
+        call_a=call_a,
+        call_b=call_b,
+        override=override,
+        jumpy=jumpy,
+    )
+
+
+@pytest.fixture
+def alerts(book: Book) -> Alerts:
+    return build_alerts(book)
 
 
 def browser_for(user: User, lang: str = "en") -> HttpClient:

@@ -23,10 +23,11 @@ from django.urls import reverse
 
 from raktas.catalog.models import PriceColumn, Product
 from raktas.clients.models import Client, Contact, Segment
+from raktas.collection.models import PromiseToPay
 from raktas.ledger.models import Invoice, Payment
 from raktas.orders.models import Order
 from raktas.org.models import Team, User
-from raktas.web.tests.conftest import Book, browser_for
+from raktas.web.tests.conftest import Book, browser_for, build_alerts
 
 PO = Path(settings.BASE_DIR) / "locale" / "lt" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
@@ -129,6 +130,7 @@ def data_tokens() -> list[str]:
         (Invoice, ("number",)),
         (Order, ("number", "status_comment", "client_reference")),
         (Payment, ("reference",)),
+        (PromiseToPay, ("note",)),
     ):
         for row in model.objects.values_list(*fields):
             values.update(str(v) for v in row if v)
@@ -149,7 +151,12 @@ def pages_to_walk(book: Book) -> list[tuple[User | None, str, str, dict[str, str
     hx = {"HTTP_HX_REQUEST": "true"}
     return [
         (None, "get", reverse("web:login"), {}),
+        # Today with every kind of alert present (``build_alerts``), for each role it
+        # serves: the KAM, the deputy, the head of sales, the director.
         (w.kam_a, "get", reverse("web:today"), {}),
+        (w.deputy, "get", reverse("web:today"), {}),
+        (w.head, "get", reverse("web:today"), {}),
+        (w.director, "get", reverse("web:today"), {}),
         (w.kam_a, "get", reverse("web:clients"), {}),
         (w.director, "get", reverse("web:clients") + "?sort=-revenue", {}),
         (w.kam_a, "get", reverse("web:client", args=[w.client_a.pk]), {}),
@@ -189,6 +196,7 @@ def render(user: User | None, method: str, url: str, lang: str, extra: dict[str,
 
 @pytest.mark.django_db
 def test_lithuanian_pages_show_no_english_text(book: Book) -> None:
+    build_alerts(book)
     # An empty draft, so submitting it fails and shows the lines error.
     book.draft.lines.all().delete()
     english = {

@@ -14,7 +14,13 @@ from django.utils import timezone
 from raktas.analytics.models import ClientMonth, ClientValue, TierProposal
 from raktas.analytics.selectors import add_months
 from raktas.clients.models import Client, Tier
-from raktas.collection.models import CollectionTask, PromiseToPay, TaskKind
+from raktas.collection.models import (
+    CollectionTask,
+    DunningAction,
+    DunningLevel,
+    PromiseToPay,
+    TaskKind,
+)
 from raktas.collection.services import collection_run, promise_create
 from raktas.credit.models import OverrideRequest
 from raktas.credit.services import CreditRefused
@@ -149,6 +155,12 @@ def build_alerts(book: Book) -> Alerts:
     )
     broken_a = _broken_promise(w, w.client_a, "Pays after the holidays")
     broken_b = _broken_promise(w, w.client_b, "Director away")
+    # The ladder's call level (a data migration installs it; the flushed database of a
+    # live-server test has lost it).
+    DunningLevel.objects.get_or_create(
+        days_overdue=10,
+        defaults={"order": 2, "name": "Call", "action": DunningAction.CALL_TASK},
+    )
     # The daily run marks both promises broken (each gets a follow-up task) and, for
     # invoices ten days or more overdue, gives the owner a dunning call.
     collection_run(as_of=day)

@@ -6,7 +6,6 @@ margin and NPV are null for users who may not see margin."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from raktas.analytics import insights
+from raktas.analytics import insights, reports
 from raktas.analytics.models import ClientValue, ProposalStatus, TierProposal
 from raktas.analytics.selectors import (
     Filters,
@@ -25,11 +24,11 @@ from raktas.analytics.selectors import (
     key_client_candidates,
     thresholds_from_settings,
 )
-from raktas.analytics.services import can_decide_tier, tier_proposal_decide
+from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, effective_limit, paginate
 from raktas.clients.selectors import clients_visible_to, get_client_for
-from raktas.core.exceptions import NotFound, PermissionDenied
+from raktas.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from raktas.orders.selectors import get_order_for
 from raktas.org.access import sees_margin
 from raktas.org.models import Role, User
@@ -303,6 +302,8 @@ class JumpOut(Schema):
     rate: float
     baseline: float
     message: str
+    client_id: int | None  # null: the whole book in view
+    client: str
 
 
 @router.get("/analytics/returns/alerts", response=Page[JumpOut], summary="Rate jump alerts")
@@ -310,7 +311,11 @@ def return_alerts(
     request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]
 ) -> dict[str, Any]:
     user = analyst(request)
-    return page_of([asdict(a) for a in insights.rate_jumps(user, filters=q.filters())], page)
+    filters = q.filters()
+    alerts = insights.rate_jumps(user, filters=filters) + insights.client_rate_jumps(
+        user, filters=filters
+    )
+    return page_of([asdict(a) for a in alerts], page)
 
 
 class SegmentOut(Schema):
@@ -334,46 +339,56 @@ def segments(request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]
     return page_of([asdict(r) for r in insights.segment_prospects(user, period=q.period())], page)
 
 
-@router.get("/analytics/segments.xlsx", summary="Segment prospects as a proposal workbook")
-def segments_xlsx(request: HttpRequest, q: Query[ScopeQuery]) -> HttpResponse:
+class SegmentReportQuery(ScopeQuery):
+    lang: str | None = None  # en or lt; default the language of the request
+
+
+def _report_language(request: HttpRequest, lang: str | None) -> str:
+    from django.utils import translation
+
+    if lang is None:
+        lang = (getattr(request, "LANGUAGE_CODE", None) or translation.get_language() or "en")[:2]
+    if lang not in reports.LANGUAGES:
+        raise ValidationFailed(f"lang: one of {', '.join(reports.LANGUAGES)}", field="lang")
+    return lang
+
+
+def _segment_report(request: HttpRequest, q: SegmentReportQuery, kind: str) -> HttpResponse:
+    from django.utils import translation
+
     user = analyst(request)
     period = q.period()
-    rows = insights.segment_prospects(user, period=period)
+    lang = _report_language(request, q.lang)
+    with translation.override(lang):  # the proposals are written in the report's language
+        rows = insights.segment_prospects(user, period=period)
+    name = f"segments-{period.start:%Y%m}-{period.end:%Y%m}-{lang}.{kind}"
+    if kind == "pdf":
+        body = reports.segment_report_pdf(
+            rows,
+            period,
+            language=lang,
+            margin=sees_margin(user),
+            prepared_for=user.get_full_name() or user.username,
+        )
+        content_type = "application/pdf"
+    else:
+        body = reports.segment_workbook(rows, period, language=lang)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return HttpResponse(
-        segment_workbook(rows, period),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="segments-{period.start:%Y%m}-'
-            f'{period.end:%Y%m}.xlsx"'
-        },
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-def segment_workbook(rows: list[insights.SegmentRow], period: Period) -> bytes:
-    from openpyxl import Workbook
+@router.get("/analytics/segments.xlsx", summary="Segment prospects as a proposal workbook")
+def segments_xlsx(request: HttpRequest, q: Query[SegmentReportQuery]) -> HttpResponse:
+    return _segment_report(request, q, "xlsx")
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Segments"
-    sheet.append([f"Segment prospects {period.start:%Y-%m} … {period.end:%Y-%m}"])
-    sheet.append(
-        ["Segment", "Revenue", "Revenue before", "Growth", "Share", "Clients",
-         "Clients before", "Margin rate", "Price realisation", "Proposal"]
-    )  # fmt: skip
-    for r in rows:
-        sheet.append(
-            [r.segment, r.revenue, r.revenue_before, r.growth, r.share, r.clients,
-             r.clients_before, r.margin_rate, r.price_realisation, r.proposal]
-        )  # fmt: skip
-    trend = book.create_sheet("Monthly")
-    trend.append(["Segment", "Month", "Revenue"])
-    for r in rows:
-        for month, revenue in r.monthly:
-            trend.append([r.segment, month, revenue])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+@router.get("/analytics/segments.pdf", summary="Segment prospects as a proposal report (PDF)")
+def segments_pdf(request: HttpRequest, q: Query[SegmentReportQuery]) -> HttpResponse:
+    return _segment_report(request, q, "pdf")
 
 
 class ProposalOut(Schema):
@@ -401,7 +416,7 @@ def _proposal_out(user: User, p: TierProposal) -> dict[str, Any]:
         "client": p.client.legal_name,
         "current_tier": p.current_tier,
         "proposed_tier": p.proposed_tier,
-        "reasons": p.reasons,
+        "reasons": [reason_text(r) for r in p.reasons],
         "status": p.status,
         "created_at": p.created_at,
         "decided_by": p.decided_by.username if p.decided_by else None,

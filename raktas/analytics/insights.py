@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext as _
 
 from raktas.analytics.models import (
     ClientCategoryMonth,
@@ -36,7 +37,9 @@ from raktas.core.money import ZERO, q2
 from raktas.ledger.models import InvoiceLine
 from raktas.orders.models import OPEN_EXPOSURE_STATUSES, Order, OrderStatus
 from raktas.org.access import sees_margin, today
-from raktas.org.models import User
+from raktas.org.models import Role, User
+
+ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
 
 HUNDRED = Decimal(100)
 
@@ -90,11 +93,15 @@ def churn_alerts(
         since = round(value.weeks_since_last * 7) + (on - value.computed_on).days
         reasons = []
         if value.p_alive < threshold:
-            reasons.append(f"P(alive) {value.p_alive:.0%} is below {threshold:.0%}")
+            reasons.append(
+                _("P(alive) %(p)s is below %(limit)s")
+                % {"p": f"{value.p_alive:.0%}", "limit": f"{threshold:.0%}"}
+            )
         gap = value.typical_gap_days
         if gap and value.repeat_purchases >= 2 and since > factor * gap:
             reasons.append(
-                f"no purchase for {since} days, {since / gap:.1f}× the usual {gap:.0f}-day rhythm"
+                _("no purchase for %(days)s days, %(times)s× the usual %(gap)s-day rhythm")
+                % {"days": since, "times": f"{since / gap:.1f}", "gap": f"{gap:.0f}"}
             )
         if reasons:
             out.append(
@@ -180,7 +187,7 @@ def _similar_clients(client: Client, period: Period, size: Decimal, limit: int) 
     if len(close) >= min(limit, 5):
         return close[:limit]
     sizes.sort(key=lambda item: abs((item[1] or ZERO) - size))
-    return [cid for cid, _ in sizes[:limit]]
+    return [cid for cid, _size in sizes[:limit]]
 
 
 def next_best_offer(
@@ -276,8 +283,11 @@ def next_best_offer(
                 unit_price=price,
                 line_gross=gross,
                 exceeds_headroom=exceeds,
-                reason=f"{row['buyers']} of {n} similar clients buy it; this client has not "
-                "in the last 12 months",
+                reason=_(
+                    "%(buyers)s of %(n)s similar clients buy it; this client has not in the "
+                    "last 12 months"
+                )
+                % {"buyers": row["buyers"], "n": n},
             )
         )
     # Categories this client does not buy at all, for the wider conversation.
@@ -306,8 +316,11 @@ def next_best_offer(
                 label=names.get(cat["category_key"], str(cat["category_key"])),
                 buyers_share=cat["buyers"] / n,
                 expected_margin=q2(Decimal(repr(score))) if margin_ok else None,
-                reason=f"{cat['buyers']} of {n} similar clients buy this category; "
-                "this client buys nothing in it",
+                reason=_(
+                    "%(buyers)s of %(n)s similar clients buy this category; this client buys "
+                    "nothing in it"
+                )
+                % {"buyers": cat["buyers"], "n": n},
             )
         )
     return offer
@@ -346,9 +359,10 @@ def returns_report(
     (refused orders / (refused orders + invoices)) by client, KAM, segment, month or
     product; by reason, the Pareto of reasons (count and net, largest first).
 
-    By product it is company-wide only: a credit note names no product, so products
-    get the returns spread over the invoice they credit, which only the product
-    rollup (of all clients) carries.
+    Every grouping is of the clients in view. By product, a credit note names no
+    product, so its net is spread over the lines of the invoice it credits (as the
+    product rollup does); for product rows ``invoices`` counts invoice lines and
+    ``refused_orders`` refused order lines.
     """
     filters = filters or Filters()
     if group_by not in GROUPS:
@@ -357,36 +371,7 @@ def returns_report(
     if group_by == "reason":
         return _reasons(user, period, filters)
     if group_by == "product":
-        if not _sees_everything(user, filters):
-            raise ValidationFailed(
-                "group_by: returns by product are company-wide; ask without filters "
-                "(director or finance)",
-                field="group_by",
-            )
-        rows = (
-            ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end)
-            .values("product_id", "product__sku", "product__name")
-            .annotate(
-                inv=Sum("net"),
-                ret=Sum("returned_net"),
-                lines=Sum("lines"),
-                refused=Sum("refused_lines"),
-            )
-            .order_by("-ret", "product_id")
-        )
-        return [
-            RateRow(
-                key=r["product_id"],
-                label=f"{r['product__sku']} {r['product__name']}",
-                invoiced=r["inv"] or ZERO,
-                returned=r["ret"] or ZERO,
-                return_rate=_rate(r["ret"] or ZERO, r["inv"] or ZERO),
-                invoices=r["lines"] or 0,
-                refused_orders=r["refused"] or 0,
-                refusal_rate=_rate(r["refused"] or 0, (r["refused"] or 0) + (r["lines"] or 0)),
-            )
-            for r in rows
-        ]
+        return _product_rates(user, period, filters)
     key, label = {
         "client": ("client_id", "client__legal_name"),
         "kam": ("client__owner_id", "client__owner__username"),
@@ -421,6 +406,141 @@ def returns_report(
     ]
 
 
+def _product_rates(user: User, period: Period, filters: Filters) -> list[RateRow]:
+    """By product. Company-wide from ``ProductMonth``; for a narrower view (a KAM, a
+    team, a segment) from the documents of the clients in view: their invoice lines,
+    their return credit notes spread over the lines of the invoice each credits (the
+    rollup's own ``spread``, so both paths give the same cents), and the lines of
+    their refused orders."""
+    if _sees_everything(user, filters):
+        rows = (
+            ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+            .values("product_id")
+            .annotate(
+                inv=Sum("net"),
+                ret=Sum("returned_net"),
+                lines=Sum("lines"),
+                refused=Sum("refused_lines"),
+            )
+            .order_by()
+        )
+        sums = {
+            r["product_id"]: [
+                r["inv"] or ZERO,
+                r["ret"] or ZERO,
+                r["lines"] or 0,
+                r["refused"] or 0,
+            ]
+            for r in rows
+        }
+    else:
+        sums = _product_sums_in_view(scoped_clients(user, filters), period)
+    names = {
+        pk: f"{sku} {name}"
+        for pk, sku, name in Product.objects.filter(pk__in=list(sums)).values_list(
+            "pk", "sku", "name"
+        )
+    }
+    out = [
+        RateRow(
+            key=pid,
+            label=names.get(pid, str(pid)),
+            invoiced=inv,
+            returned=ret,
+            return_rate=_rate(ret, inv),
+            invoices=lines,
+            refused_orders=refused,
+            refusal_rate=_rate(refused, refused + lines),
+        )
+        for pid, (inv, ret, lines, refused) in (
+            (pid, (Decimal(v[0]), Decimal(v[1]), int(v[2]), int(v[3]))) for pid, v in sums.items()
+        )
+        if inv or ret or lines or refused
+    ]
+    out.sort(key=lambda r: (-r.returned, r.key))
+    return out
+
+
+def _product_sums_in_view(clients: Any, period: Period) -> dict[int, list[Any]]:
+    """{product: [invoiced net, returned net, invoice lines, refused lines]}."""
+    from django.utils import timezone
+
+    from raktas.analytics.rollups import _invoice_lines, spread
+    from raktas.ledger.models import CreditNote, CreditReason
+    from raktas.orders.models import OrderLine
+
+    sums: dict[int, list[Any]] = {}
+
+    def slot(pid: int) -> list[Any]:
+        return sums.setdefault(pid, [ZERO, ZERO, 0, 0])
+
+    ids = clients.values("pk")
+    for pid, net, count in (
+        InvoiceLine.objects.filter(
+            invoice__client_id__in=ids,
+            invoice__issue_date__gte=period.start,
+            invoice__issue_date__lte=period.last_day,
+            product_id__isnull=False,
+        )
+        .values("product_id")
+        .annotate(net=Sum("net"), lines=Count("id"))
+        .values_list("product_id", "net", "lines")
+        .order_by()
+    ):
+        row = slot(pid)
+        row[0] += net or ZERO
+        row[2] += count
+    notes = list(
+        CreditNote.objects.filter(
+            client_id__in=ids,
+            reason=CreditReason.RETURN,
+            invoice_id__isnull=False,
+            issue_date__gte=period.start,
+            issue_date__lte=period.last_day,
+        ).values_list("invoice_id", "net_total")
+    )
+    lines_of = _invoice_lines(sorted({invoice for invoice, _net in notes}))
+    for invoice_id, net_total in notes:
+        credited = lines_of.get(invoice_id, [])
+        weights = [ln[3] for ln in credited]
+        for line, share in zip(credited, spread(net_total, weights), strict=True):
+            if line[0] is not None:
+                slot(line[0])[1] += share
+    # Refusals count in the month the order was closed, in the server's time zone.
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(period.last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    for pid, refused in (
+        OrderLine.objects.filter(
+            order__client_id__in=ids,
+            order__status=OrderStatus.REFUSED,
+            order__closed_at__gte=since,
+            order__closed_at__lt=until,
+        )
+        .values("product_id")
+        .annotate(n=Count("id"))
+        .values_list("product_id", "n")
+        .order_by()
+    ):
+        slot(pid)[3] += refused
+    return sums
+
+
+def reason_label(kind: str, reason: str) -> str:
+    """ "Credit note: Goods returned", "Refusal: Out of stock", … in the active language."""
+    from raktas.analytics.models import ReasonKind
+    from raktas.ledger.models import CreditReason
+    from raktas.orders.models import RefusalReason
+
+    choices: dict[str, Any] = {
+        ReasonKind.CREDIT: CreditReason,
+        ReasonKind.REFUSAL: RefusalReason,
+    }
+    kinds = dict(ReasonKind.choices)
+    labels = dict(choices[kind].choices) if kind in choices else {}
+    return f"{kinds.get(kind, kind)}: {labels.get(reason, reason) or '—'}"
+
+
 def _reasons(user: User, period: Period, filters: Filters) -> list[RateRow]:
     qs = ReasonMonth.objects.filter(month__gte=period.start, month__lte=period.end)
     if not _sees_everything(user, filters):
@@ -438,7 +558,7 @@ def _reasons(user: User, period: Period, filters: Filters) -> list[RateRow]:
         out.append(
             RateRow(
                 key=f"{r['kind']}:{r['reason']}",
-                label=f"{r['kind']}: {r['reason'] or '—'}",
+                label=reason_label(r["kind"], r["reason"]),
                 invoiced=ZERO,
                 returned=r["net"] or ZERO,
                 return_rate=running / total,  # cumulative share: the Pareto of reasons
@@ -452,34 +572,46 @@ def _reasons(user: User, period: Period, filters: Filters) -> list[RateRow]:
 
 @dataclass
 class JumpAlert:
-    metric: str
+    metric: str  # "return_rate" or "refusal_rate"
     month: dt.date
     rate: float
     baseline: float
     message: str
+    client_id: int | None = None  # None: the whole book in view
+    client: str = ""
 
 
-def rate_jumps(
-    user: User,
-    *,
-    filters: Filters | None = None,
-    on: dt.date | None = None,
-    factor: float = 1.5,
-    min_points: float = 0.02,
-) -> list[JumpAlert]:
-    """An alert when last month's return or refusal rate is above ``factor`` times its
-    average over the six months before and at least ``min_points`` higher."""
-    filters = filters or Filters()
-    this_month = (on or today()).replace(day=1)
-    last = add_months(this_month, -1)
-    months = returns_report(
-        user,
-        group_by="month",
-        period=Period(add_months(last, -6), last),
-        filters=filters,
-    )
-    by_month = {row.key: row for row in months}
-    alerts = []
+def _jump_message(metric: str, rate: float, baseline: float, month: dt.date, who: str) -> str:
+    values = {
+        "rate": f"{rate:.1%}",
+        "baseline": f"{baseline:.1%}",
+        "month": f"{month:%Y-%m}",
+        "who": who,
+    }
+    if metric == "return_rate":
+        if who:
+            text = _(
+                "%(who)s: return rate %(rate)s in %(month)s against %(baseline)s over the six months before"
+            )
+        else:
+            text = _(
+                "return rate %(rate)s in %(month)s against %(baseline)s over the six months before"
+            )
+    elif who:
+        text = _(
+            "%(who)s: refusal rate %(rate)s in %(month)s against %(baseline)s over the six months before"
+        )
+    else:
+        text = _(
+            "refusal rate %(rate)s in %(month)s against %(baseline)s over the six months before"
+        )
+    return text % values
+
+
+def _jumps(
+    by_month: dict[dt.date, RateRow], last: dt.date, factor: float, min_points: float
+) -> list[tuple[str, float, float]]:
+    out = []
     for metric in ("return_rate", "refusal_rate"):
         current = by_month.get(last)
         history = [
@@ -492,18 +624,104 @@ def rate_jumps(
         rate = float(getattr(current, metric))
         baseline = sum(history) / len(history)
         if rate > factor * baseline and rate - baseline >= min_points:
-            name = metric.replace("_", " ")
-            alerts.append(
-                JumpAlert(
-                    metric=metric,
-                    month=last,
-                    rate=rate,
-                    baseline=baseline,
-                    message=f"{name} {rate:.1%} in {last:%Y-%m} against {baseline:.1%} "
-                    "over the six months before",
-                )
-            )
-    return alerts
+            out.append((metric, rate, baseline))
+    return out
+
+
+def rate_jumps(
+    user: User,
+    *,
+    filters: Filters | None = None,
+    on: dt.date | None = None,
+    factor: float = 1.5,
+    min_points: float = 0.02,
+) -> list[JumpAlert]:
+    """An alert when last month's return or refusal rate of the whole book in view is
+    above ``factor`` times its average over the six months before and at least
+    ``min_points`` higher."""
+    filters = filters or Filters()
+    last = add_months((on or today()).replace(day=1), -1)
+    months = returns_report(
+        user, group_by="month", period=Period(add_months(last, -6), last), filters=filters
+    )
+    by_month = {row.key: row for row in months}
+    return [
+        JumpAlert(metric, last, rate, baseline, _jump_message(metric, rate, baseline, last, ""))
+        for metric, rate, baseline in _jumps(by_month, last, factor, min_points)
+    ]
+
+
+def client_rate_jumps(
+    user: User,
+    *,
+    filters: Filters | None = None,
+    on: dt.date | None = None,
+    factor: float = 1.5,
+    min_points: float = 0.02,
+) -> list[JumpAlert]:
+    """The same test per client in view: a client whose return or refusal rate of last
+    month jumped against its own six months before (months it bought in). Largest
+    jump first."""
+    filters = filters or Filters()
+    last = add_months((on or today()).replace(day=1), -1)
+    qs = ClientMonth.objects.filter(month__gte=add_months(last, -6), month__lte=last)
+    if not _sees_everything(user, filters):
+        qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+    per_client: dict[int, dict[dt.date, RateRow]] = {}
+    names: dict[int, str] = {}
+    for r in qs.values(
+        "client_id",
+        "client__legal_name",
+        "month",
+        "invoiced_net",
+        "returned_net",
+        "invoices",
+        "refused_orders",
+    ).order_by():
+        names[r["client_id"]] = r["client__legal_name"]
+        per_client.setdefault(r["client_id"], {})[r["month"]] = RateRow(
+            key=r["month"],
+            label="",
+            invoiced=r["invoiced_net"],
+            returned=r["returned_net"],
+            return_rate=_rate(r["returned_net"], r["invoiced_net"]),
+            invoices=r["invoices"],
+            refused_orders=r["refused_orders"],
+            refusal_rate=_rate(r["refused_orders"], r["refused_orders"] + r["invoices"]),
+        )
+    out = [
+        JumpAlert(
+            metric,
+            last,
+            rate,
+            baseline,
+            _jump_message(metric, rate, baseline, last, names[cid]),
+            client_id=cid,
+            client=names[cid],
+        )
+        for cid, by_month in per_client.items()
+        if last in by_month
+        for metric, rate, baseline in _jumps(by_month, last, factor, min_points)
+    ]
+    out.sort(key=lambda a: (-(a.rate - a.baseline), a.client_id or 0, a.metric))
+    return out
+
+
+def return_rate_alerts(user: User, *, on: dt.date | None = None) -> list[JumpAlert]:
+    """For the Today page: the jumps of the user's whole book first, then per client.
+    Scoped like every figure here (a KAM: their clients); empty for roles that do not
+    work with analytics."""
+    if not user.has_role(*ANALYTICS_ROLES):
+        return []
+    return rate_jumps(user, on=on) + client_rate_jumps(user, on=on)
+
+
+def churn_risk_alerts(user: User, *, on: dt.date | None = None) -> list[ChurnAlert]:
+    """For the Today page: ``churn_alerts`` of the clients in the user's view (largest
+    NPV first); empty for roles that do not work with analytics."""
+    if not user.has_role(*ANALYTICS_ROLES):
+        return []
+    return churn_alerts(user, on=on)
 
 
 # --- Segment prospects --------------------------------------------------------------------
@@ -576,7 +794,7 @@ def segment_prospects(user: User, *, period: Period | None = None) -> list[Segme
     ):
         if listed["listed"]:
             realisation[listed["client__segment_id"]] = float(listed["net"] / listed["listed"])
-    names = {None: "No segment"} | {
+    names = {None: _("No segment")} | {
         pk: name for pk, name in Segment.objects.values_list("pk", "name")
     }
     total = sum((row["r"] or ZERO for row in now.values()), ZERO)
@@ -608,14 +826,15 @@ def segment_prospects(user: User, *, period: Period | None = None) -> list[Segme
 
 
 def _proposal(growth: float | None, realisation: float | None, n: int, n0: int) -> str:
+    """One line of advice, in the active language (the page's, or the report's)."""
     if growth is None:
-        return "New segment: build the assortment with the first clients."
+        return _("New segment: build the assortment with the first clients.")
     if growth > 0.10 and (realisation or 1) > 0.95:
-        return "Growing at list prices: widen the assortment and test a price increase."
+        return _("Growing at list prices: widen the assortment and test a price increase.")
     if growth > 0.10:
-        return "Growing on discounts: keep the volume, tighten discounts on the A items."
+        return _("Growing on discounts: keep the volume, tighten discounts on the A items.")
     if n < n0:
-        return "Losing buyers: win back lapsed clients before adding products."
+        return _("Losing buyers: win back lapsed clients before adding products.")
     if (realisation or 1) < 0.85:
-        return "Flat and discounted: review the price column and the discount rules."
-    return "Stable: keep the assortment, push cross-sell from similar clients."
+        return _("Flat and discounted: review the price column and the discount rules.")
+    return _("Stable: keep the assortment, push cross-sell from similar clients.")

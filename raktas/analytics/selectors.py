@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from raktas.analytics import abc as abc_math
 from raktas.analytics.models import ClientMonth, ClientValue, ProductMonth
@@ -462,6 +463,13 @@ class KeyClientCandidate:
     reasons: list[str]
 
 
+def _review(tier: str) -> str:
+    return (
+        _("tiered %s but meets no key-client rule: review the tier")
+        % str(dict(Tier.choices).get(tier, tier)).lower()
+    )
+
+
 def key_client_candidates(
     user: User,
     *,
@@ -500,20 +508,22 @@ def key_client_candidates(
     for k, cid in enumerate(ids):
         reasons = []
         if by_rev.share[k] >= rules.revenue_share:
-            reasons.append(f"brings {by_rev.share[k]:.1%} of revenue in this view")
+            reasons.append(_("brings %s of revenue in this view") % f"{by_rev.share[k]:.1%}")
         if margin_ok and by_margin.share[k] >= rules.margin_share:
-            reasons.append(f"brings {by_margin.share[k]:.1%} of gross margin in this view")
+            reasons.append(
+                _("brings %s of gross margin in this view") % f"{by_margin.share[k]:.1%}"
+            )
         if (
             margin_ok
             and rules.a_by_revenue_and_margin
             and by_rev.classes[k] == "A"
             and by_margin.classes[k] == "A"
         ):
-            reasons.append("class A by revenue and by margin")
+            reasons.append(_("class A by revenue and by margin"))
         if cid in npv and npv_values[k] > 0 and npv_values[k] >= npv_cut and margin_ok:
-            reasons.append(f"NPV in the top {rules.npv_top_share:.0%} of clients in view")
+            reasons.append(_("NPV in the top %s of clients in view") % f"{rules.npv_top_share:.0%}")
         if not reasons and tiers.get(cid) in (Tier.STRATEGIC, Tier.KEY):
-            reasons.append(f"tiered {tiers[cid]} but meets no key-client rule: review the tier")
+            reasons.append(_review(tiers[cid]))
         if reasons:
             picked[cid] = reasons
     for cid, tier in (
@@ -522,7 +532,7 @@ def key_client_candidates(
         .values_list("pk", "tier")
     ):
         if cid not in in_view:
-            picked[cid] = [f"tiered {tier} but meets no key-client rule: review the tier"]
+            picked[cid] = [_review(tier)]
     exact = _exact_client_totals(user, period, filters, list(picked))
     total_r, total_m = _exact_client_totals(user, period, filters, None)[None]
     people = Client.objects.all() if len(picked) > 500 else Client.objects.filter(pk__in=picked)

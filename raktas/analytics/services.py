@@ -7,12 +7,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from raktas.analytics import clv
 from raktas.analytics.models import (
@@ -206,6 +208,22 @@ def _window_revenue(start: dt.date, end: dt.date) -> dict[int, tuple[float, floa
     }
 
 
+Reason = dict[str, Any]  # {"msg": an English message id, "args": its %-placeholders}
+
+
+def _reason(msg: str, **args: Any) -> Reason:
+    return {"msg": msg, "args": args}
+
+
+def reason_text(reason: Reason | str) -> str:
+    """A stored reason in the active language. Reasons are stored as message ids with
+    their figures, so a proposal made overnight reads in whichever language the head
+    of sales uses (older proposals stored plain English text, shown as it is)."""
+    if isinstance(reason, str):
+        return reason
+    return gettext(reason["msg"]) % reason.get("args", {})
+
+
 def propose_tier(
     *,
     share: float,
@@ -213,34 +231,61 @@ def propose_tier(
     npv_rank: float | None,
     growth: float | None,
     rules: TierRules,
-) -> tuple[str, list[str]]:
-    """The tier the figures point to, and why. ``npv_rank`` is the share of clients
-    with a higher NPV (0 = the highest); ``growth`` is the last 6 months against the
-    6 before, or None when there was nothing before."""
-    reasons = [f"{share:.1%} of company revenue", f"{margin_share:.1%} of gross margin"]
+) -> tuple[str, list[Reason]]:
+    """The tier the figures point to, and why (``reason_text`` renders a reason). ``npv_rank``
+    is the share of clients with a higher NPV (0 = the highest); ``growth`` is the last
+    6 months against the 6 before, or None when there was nothing before."""
+    reasons = [
+        _reason(gettext_noop("%(share)s of company revenue"), share=f"{share:.1%}"),
+        _reason(gettext_noop("%(share)s of gross margin"), share=f"{margin_share:.1%}"),
+    ]
     if npv_rank is not None:
-        reasons.append(f"NPV in the top {max(npv_rank, 0.001):.0%} of clients")
+        reasons.append(
+            _reason(
+                gettext_noop("NPV in the top %(top)s of clients"),
+                top=f"{max(npv_rank, 0.001):.0%}",
+            )
+        )
     if growth is not None:
-        reasons.append(f"revenue {growth:+.0%} against the previous six months")
+        reasons.append(
+            _reason(
+                gettext_noop("revenue %(growth)s against the previous six months"),
+                growth=f"{growth:+.0%}",
+            )
+        )
     if (
         share >= rules.strategic_share
         and npv_rank is not None
         and npv_rank < rules.strategic_npv_top
     ):
         return Tier.STRATEGIC, [
-            f"share ≥ {rules.strategic_share:.0%} and NPV in the top {rules.strategic_npv_top:.0%}",
+            _reason(
+                gettext_noop("share ≥ %(share)s and NPV in the top %(top)s"),
+                share=f"{rules.strategic_share:.0%}",
+                top=f"{rules.strategic_npv_top:.0%}",
+            ),
             *reasons,
         ]
     if share >= rules.key_share or margin_share >= rules.key_margin_share:
         return Tier.KEY, [
-            f"share of revenue ≥ {rules.key_share:.0%} or of margin ≥ {rules.key_margin_share:.0%}",
+            _reason(
+                gettext_noop("share of revenue ≥ %(share)s or of margin ≥ %(margin)s"),
+                share=f"{rules.key_share:.0%}",
+                margin=f"{rules.key_margin_share:.0%}",
+            ),
             *reasons,
         ]
     if (growth is not None and growth >= rules.develop_growth) or (
         npv_rank is not None and npv_rank < rules.develop_npv_top
     ):
-        return Tier.DEVELOP, ["growing fast or high future value (NPV)", *reasons]
-    return Tier.MAINTAIN, ["small share, not growing fast, modest NPV", *reasons]
+        return Tier.DEVELOP, [
+            _reason(gettext_noop("growing fast or high future value (NPV)")),
+            *reasons,
+        ]
+    return Tier.MAINTAIN, [
+        _reason(gettext_noop("small share, not growing fast, modest NPV")),
+        *reasons,
+    ]
 
 
 @transaction.atomic

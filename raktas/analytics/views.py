@@ -13,6 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from raktas.analytics import insights
@@ -24,13 +27,22 @@ from raktas.analytics.selectors import (
     client_monthly,
     key_client_candidates,
 )
-from raktas.analytics.services import can_decide_tier, tier_proposal_decide
+from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
 from raktas.org.access import sees_margin
 from raktas.org.models import Role, User
 
 ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
+
+# The returns table of the overview page, grouped by one of these.
+RETURN_GROUPS = {
+    "client": _("client"),
+    "product": _("product"),
+    "kam": _("KAM"),
+    "segment": _("segment"),
+    "month": _("month"),
+}
 
 W, H, PAD = 480, 260, 36
 
@@ -47,8 +59,10 @@ class ParetoSvg:
     ticks: list[tuple[float, float, str]]
 
 
-def pareto_svg(curve: list[tuple[float, float]], a: float = 0.8) -> ParetoSvg:
-    """Coordinates of the Pareto curve (share of clients → share of revenue)."""
+def pareto_svg(
+    curve: list[tuple[float, float]], a: float = 0.8, *, products: bool = False
+) -> ParetoSvg:
+    """Coordinates of the Pareto curve (share of clients or products → share of revenue)."""
     inner_w, inner_h = W - 2 * PAD, H - 2 * PAD
 
     def xy(px: float, py: float) -> tuple[float, float]:
@@ -64,7 +78,16 @@ def pareto_svg(curve: list[tuple[float, float]], a: float = 0.8) -> ParetoSvg:
         diagonal=f"{PAD},{H - PAD} {W - PAD},{PAD}",
         eighty_y=xy(0, a)[1],
         knee_x=xy(knee, 0)[0] if knee is not None else None,
-        knee_label=f"{knee:.0%} of clients make {a:.0%} of revenue" if knee is not None else "",
+        knee_label=(
+            (
+                gettext("%(share)s of the products make %(a)s of revenue")
+                if products
+                else gettext("%(share)s of the clients make %(a)s of revenue")
+            )
+            % {"share": f"{knee:.0%}", "a": f"{a:.0%}"}
+            if knee is not None
+            else ""
+        ),
         ticks=ticks,
     )
 
@@ -94,6 +117,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         kam_id=_int(q.get("kam")), team_id=_int(q.get("team")), segment_id=_int(q.get("segment"))
     )
     dimension = "product" if q.get("dimension") == "product" else "client"
+    returns_by = q.get("returns") or "client"
+    if returns_by not in RETURN_GROUPS:
+        returns_by = "client"
     report = abc_report(user, dimension=dimension, period=period, filters=filters, limit=25)
     matrix_rows = [(a, [(x, report.matrix[a + x]) for x in "XYZ"]) for a in "ABC"]
     proposals = []
@@ -105,11 +131,13 @@ def overview(request: HttpRequest) -> HttpResponse:
             ).select_related("client__owner__team")[:50]
             if can_decide_tier(user, p.client)
         ]
+        for p in proposals:
+            p.reason_texts = [reason_text(r) for r in p.reasons]  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "report": report,
         "period": period,
         "dimension": dimension,
-        "svg": pareto_svg(report.pareto, report.thresholds.a),
+        "svg": pareto_svg(report.pareto, report.thresholds.a, products=dimension == "product"),
         "matrix_rows": matrix_rows,
         "candidates": key_client_candidates(user, period=period, filters=filters)[:25]
         if dimension == "client"
@@ -118,7 +146,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         "reasons": insights.returns_report(user, group_by="reason", period=period, filters=filters)[
             :10
         ],
-        "jumps": insights.rate_jumps(user, filters=filters),
+        "jumps": (
+            insights.rate_jumps(user, filters=filters)
+            + insights.client_rate_jumps(user, filters=filters)[:10]
+        ),
+        "returns_by": returns_by,
+        "returns_groups": [(g, RETURN_GROUPS[g]) for g in RETURN_GROUPS],
+        "returns": insights.returns_report(
+            user, group_by=returns_by, period=period, filters=filters
+        )[:15],
+        "lang": (translation.get_language() or "en")[:2],
         "segments": insights.segment_prospects(user, period=period),
         "proposals": proposals,
         "margin": sees_margin(user),
@@ -163,10 +200,16 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            f"{proposal.client.legal_name}: tier {'changed to ' + proposal.proposed_tier if accept else 'kept'}.",
+        values = {
+            "client": proposal.client.legal_name,
+            "tier": proposal.get_proposed_tier_display(),
+        }
+        text = (
+            gettext("%(client)s: tier changed to %(tier)s.")
+            if accept
+            else gettext("%(client)s: tier kept.")
         )
+        messages.success(request, text % values)
     return redirect("analytics:overview")
 
 

@@ -623,7 +623,8 @@ class _Generator:
             rank_of[i] = r
 
         # Lifecycle: prospects (no orders yet), lapsed (stopped a while ago), blocked
-        # (bad payers, stopped recently), new (acquired during the history), active.
+        # (bad payers, stopped recently), new (acquired during the history), active
+        # (of which about a fifth stopped ordering some time in the last year).
         shuffled = list(range(n))
         rng.shuffle(shuffled)
         n_prospect = round(n * 0.04)
@@ -652,6 +653,12 @@ class _Generator:
                 begin = min(begin, max(0, end - 200))
             else:
                 end = T
+                # Some active clients quietly stop ordering during the last year and
+                # nobody has marked them lapsed yet: the churn that BG/NBD and the rhythm
+                # alerts are there to catch. Smaller clients drift away more often.
+                if T > 400 and rng.random() < (0.10 if rank_of[i] < n * 0.1 else 0.22):
+                    end = T - rng.randint(30, 365)
+                    begin = min(begin, max(0, end - 180))
             window.append((begin, end))
 
         # Order lines per client ∝ weight^0.55 × active time; line value ∝ weight^0.45;

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from raktas.analytics.models import ClientValue, TierProposal
 from raktas.api.testing import PERSONAS, Case, _check_response, as_persona, build_scene, expect
 from raktas.clients.models import Tier
 from raktas.ledger.services import invoice_create
+from raktas.testing.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +42,7 @@ CASES = [
     Case("GET", "/api/v1/analytics/returns/alerts", ANALYSTS),
     Case("GET", "/api/v1/analytics/segments", ANALYSTS),
     Case("GET", "/api/v1/analytics/segments.xlsx", ANALYSTS),
+    Case("GET", "/api/v1/analytics/segments.pdf", ANALYSTS),
     Case("GET", "/api/v1/analytics/tier-proposals", ANALYSTS),
     # The scene has no proposal: every analyst gets 404; deciding is tested below.
     Case("POST", "/api/v1/analytics/tier-proposals/{missing}/accept", expect(404, desk=403, admin=403), body={}),
@@ -47,7 +52,7 @@ CASES = [
 
 def test_every_persona_gets_the_status_its_role_allows(world):
     """All cases on one scene (building it is the slow part); each persona's call is
-    rolled back. The workbook is not JSON: its status alone is checked."""
+    rolled back. The workbook and the PDF are not JSON: their status alone is checked."""
     ids = build_scene(world)
     failures = []
     for case in CASES:
@@ -59,9 +64,11 @@ def test_every_persona_gets_the_status_its_role_allows(world):
                     response = api.get(url)
                 else:
                     response = api.request(case.method, url, case.body)
-                if response.get("Content-Type", "").startswith("application/vnd.openxml"):
+                if response.get("Content-Type", "").startswith(
+                    ("application/vnd.openxml", "application/pdf")
+                ):
                     if response.status_code != case.expect[persona]:
-                        failures.append(f"{case.id}: {persona}: got a workbook")
+                        failures.append(f"{case.id}: {persona}: got a file")
                 else:
                     failures.extend(
                         f"{case.id}: {f}" for f in _check_response(case, persona, response, ids)
@@ -180,3 +187,63 @@ def test_only_the_head_of_the_clients_team_accepts_a_tier_proposal(sales):
         f"analytics/tier-proposals/{proposal.pk}/reject", {"note": "late"}
     )
     assert again.status_code == 409
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_segment_proposal_report_as_pdf_in_both_languages_and_in_scope(sales):
+    horeca = SegmentFactory.create(code="horeca", name="HoReCa „Žąsis“ — Кафе")
+    retail = SegmentFactory.create(code="retail", name="Mažmena")
+    for client, segment in ((sales.client_a, horeca), (sales.client_b, retail)):
+        client.segment = segment
+        client.save()
+    director = as_persona(sales, "director")
+    en = director.get("analytics/segments.pdf", lang="en")
+    assert en.status_code == 200 and en["Content-Type"] == "application/pdf"
+    assert en.content.startswith(b"%PDF")
+    assert 'lt"' not in en["Content-Disposition"] and en["Content-Disposition"].endswith('-en.pdf"')
+    text = _pdf_text(en.content)
+    for expected in (
+        "Segment prospects — proposal report",
+        "HoReCa „Žąsis“ — Кафе",  # Lithuanian and Cyrillic letters survive
+        "Mažmena",
+        "Price realisation",
+        "Margin rate",
+        "New segment: build the assortment with the first clients.",
+        "€700.00",  # client_b's revenue, English money
+    ):
+        assert expected in text, expected
+
+    lt = _pdf_text(director.get("analytics/segments.pdf", lang="lt").content)
+    for expected in (
+        "Segmentų perspektyvos – pasiūlymų ataskaita",
+        "HoReCa „Žąsis“ — Кафе",
+        "Kainų realizavimas",
+        "Maržos dalis",
+        "Naujas segmentas: asortimentą kurkite su pirmaisiais klientais.",
+        "700,00\u00a0€",
+    ):
+        assert expected in lt, expected
+    assert "Segment prospects" not in lt and "New segment" not in lt
+
+    # A KAM's report covers their clients' segments only; finance without the grant
+    # gets no margin column.
+    mine = _pdf_text(as_persona(sales, "kam_a").get("analytics/segments.pdf", lang="en").content)
+    assert "HoReCa" in mine and "Mažmena" not in mine
+    hidden = _pdf_text(
+        as_persona(sales, "finance").get("analytics/segments.pdf", lang="en").content
+    )
+    assert "Mažmena" in hidden and "Margin rate" not in hidden
+
+    bad = director.get("analytics/segments.pdf", lang="de")
+    assert bad.status_code == 422 and "lang" in bad.content.decode()
+
+
+def test_the_segment_workbook_follows_the_language(sales):
+    book = load_workbook(
+        io.BytesIO(as_persona(sales, "head").get("analytics/segments.xlsx", lang="lt").content)
+    )
+    assert book.sheetnames == ["Segmentai", "Pagal mėnesius"]
+    assert str(book.worksheets[0]["A1"].value).startswith("Segmentų perspektyvos")

@@ -6,13 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone, translation
 
 from raktas.analytics import insights
 from raktas.analytics.models import ClientMonth, ClientValue
-from raktas.analytics.selectors import Period
+from raktas.analytics.selectors import Filters, Period
+from raktas.clients.models import Client
 from raktas.core.exceptions import ValidationFailed
 from raktas.ledger.services import credit_note_create, invoice_create
-from raktas.orders.services import order_add_line, order_create
+from raktas.orders.services import order_add_line, order_create, order_refuse, order_submit
 from raktas.testing.factories import ClientFactory, SegmentFactory
 
 TODAY = dt.date(2026, 11, 28)
@@ -126,13 +128,145 @@ def test_returns_and_refusal_rates_by_client_kam_and_reason(world):
     kams = {r.label: r for r in insights.returns_report(director, group_by="kam", period=period)}
     assert kams["kam_a"].returned == Decimal("25.00")
     reasons = insights.returns_report(director, group_by="reason", period=period)
-    assert reasons[0].label == "credit: return" and reasons[0].return_rate == 1.0
+    assert reasons[0].label == "Credit note: Goods returned" and reasons[0].return_rate == 1.0
+    with translation.override("lt"):
+        lt = insights.returns_report(director, group_by="reason", period=period)
+        assert lt[0].label == "Kreditinė sąskaita: Grąžintos prekės"
     mine = insights.returns_report(world.persona("kam_b"), period=period)
     assert [r.key for r in mine] == [world.client_b.pk]
     with pytest.raises(ValidationFailed):
-        insights.returns_report(world.persona("kam_a"), group_by="product", period=period)
+        insights.returns_report(world.persona("kam_a"), group_by="nonsense", period=period)
     by_product = insights.returns_report(director, group_by="product", period=period)
     assert by_product[0].returned == Decimal("0.00")  # a note against no invoice names none
+
+
+def _invoice(world, client, day, *lines):
+    return invoice_create(
+        by=world.persona("finance"),
+        client=client,
+        issue_date=day,
+        lines=[
+            {
+                "description": product.sku,
+                "quantity": quantity,
+                "unit_price": "10",
+                "vat_rate": "21",
+                "product": product,
+                "unit_cost": "6",
+            }
+            for product, quantity in lines
+        ],
+    )
+
+
+@pytest.mark.django_db
+def test_returns_by_product_are_scoped_to_the_clients_in_view(world):
+    """A KAM sees the products of their own clients' invoices, returns and refusals;
+    the scoped computation over every client equals the company-wide product rollup."""
+    p1, p2, p3 = world.products
+    finance, kam_b = world.persona("finance"), world.persona("kam_b")
+    # Refused first: credit control would hold an order of a client with overdue invoices.
+    order = order_create(by=kam_b, client=world.client_b)
+    order_add_line(by=kam_b, order=order, product=p3, quantity=Decimal("2"))
+    order_submit(by=kam_b, order=order)
+    order_refuse(by=world.persona("desk"), order=order, reason="price")
+    invoice = _invoice(world, world.client_a, dt.date(2026, 10, 5), (p1, "10"), (p2, "30"))
+    _invoice(world, world.client_b, dt.date(2026, 10, 6), (p1, "5"), (p3, "7"))
+    credit_note_create(
+        by=finance,
+        client=world.client_a,
+        net=Decimal("40.01"),
+        vat_rate=Decimal("21"),
+        reason="return",
+        issue_date=dt.date(2026, 10, 9),
+        invoice=invoice,
+    )
+    now = timezone.localdate()
+    period = Period(dt.date(2026, 10, 1), max(now.replace(day=1), dt.date(2026, 10, 1)))
+
+    mine = insights.returns_report(world.persona("kam_a"), group_by="product", period=period)
+    rows = {r.key: r for r in mine}
+    assert set(rows) == {p1.pk, p2.pk}  # client_b's p3 is not in kam_a's view
+    # 40.01 spread over 100 + 300 of net: 10.00 and 30.01 (largest remainder)
+    assert rows[p1.pk].returned + rows[p2.pk].returned == Decimal("40.01")
+    assert rows[p2.pk].returned == Decimal("30.01") and rows[p2.pk].invoiced == Decimal("300")
+    assert rows[p1.pk].invoiced == Decimal("100")  # not client_b's 50
+    assert rows[p2.pk].return_rate == pytest.approx(30.01 / 300)
+
+    theirs = {r.key: r for r in insights.returns_report(kam_b, group_by="product", period=period)}
+    assert set(theirs) == {p1.pk, p3.pk}
+    assert theirs[p3.pk].refused_orders == 1 and theirs[p3.pk].returned == 0
+    assert theirs[p3.pk].refusal_rate == 0.5  # one refused line against one invoiced line
+
+    # The director reads the rollup; the per-document path over all clients agrees.
+    director = world.persona("director")
+    company = insights.returns_report(director, group_by="product", period=period)
+    narrowed = insights.returns_report(
+        director,
+        group_by="product",
+        period=period,
+        filters=Filters(segment_id=None, team_id=None, kam_id=world.kam_a.pk),
+    )
+    assert [r.key for r in narrowed] == [r.key for r in mine]
+    every = insights._product_sums_in_view(Client.objects.all(), period)
+    assert {r.key: (r.invoiced, r.returned, r.invoices, r.refused_orders) for r in company} == {
+        pid: (v[0], v[1], v[2], v[3]) for pid, v in every.items()
+    }
+
+
+@pytest.mark.django_db
+def test_a_clients_jump_raises_an_alert_for_its_kam_only(world):
+    for month in range(4, 11):
+        for client, returned in (
+            (world.client_a, "300" if month == 10 else "0"),
+            (world.client_b, "10"),
+        ):
+            ClientMonth.objects.create(
+                client=client,
+                month=dt.date(2026, month, 1),
+                invoiced_net=Decimal("1000"),
+                invoices=10,
+                returned_net=Decimal(returned),
+            )
+    ClientMonth.objects.create(
+        client=world.client_d,
+        month=dt.date(2026, 10, 1),
+        invoiced_net=Decimal("100"),
+        invoices=1,
+        refused_orders=3,
+    )
+    kam_a = world.persona("kam_a")
+    alerts = insights.return_rate_alerts(kam_a, on=TODAY)
+    # client_d (the deputy's) refused 3 of 4 but has no history to jump from, and is
+    # not kam_a's anyway; client_b's rate is steady.
+    assert [(a.client_id, a.metric) for a in alerts] == [
+        (None, "return_rate"),  # kam_a's whole book
+        (world.client_a.pk, "return_rate"),
+    ]
+    first = next(a for a in alerts if a.client_id == world.client_a.pk)
+    assert first.message == (
+        "UAB „Ąžuolas“: return rate 30.0% in 2026-10 against 0.0% over the six months before"
+    )
+    with translation.override("lt"):
+        lt = insights.return_rate_alerts(kam_a, on=TODAY)
+        assert next(a for a in lt if a.client_id == world.client_a.pk).message.startswith(
+            "UAB „Ąžuolas“: grąžinimų dalis 2026-10 – 30.0%"
+        )
+    assert insights.return_rate_alerts(world.persona("kam_b"), on=TODAY) == []
+    assert insights.return_rate_alerts(world.persona("desk"), on=TODAY) == []
+    everyone = insights.return_rate_alerts(world.persona("director"), on=TODAY)
+    assert {a.client_id for a in everyone} == {None, world.client_a.pk}
+
+
+@pytest.mark.django_db
+def test_churn_risk_alerts_for_the_today_page(world):
+    value(world.client_a, p_alive=0.2, weeks_since_last=2, gap=14)
+    value(world.client_b, p_alive=0.1, weeks_since_last=2, gap=14)
+    assert [a.client_id for a in insights.churn_risk_alerts(world.persona("kam_a"), on=TODAY)] == [
+        world.client_a.pk
+    ]
+    assert insights.churn_risk_alerts(world.persona("desk"), on=TODAY) == []
+    assert len(insights.churn_risk_alerts(world.persona("director"), on=TODAY)) == 2
 
 
 @pytest.mark.django_db
@@ -148,6 +282,7 @@ def test_a_jump_in_the_return_rate_raises_an_alert(world):
     alerts = insights.rate_jumps(world.persona("kam_a"), on=TODAY)
     assert [a.metric for a in alerts] == ["return_rate"]
     assert alerts[0].message.startswith("return rate 20.0% in 2026-10 against 1.0%")
+    assert alerts[0].client_id is None  # the whole book
     assert insights.rate_jumps(world.persona("kam_b"), on=TODAY) == []
 
 

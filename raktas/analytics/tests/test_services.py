@@ -6,12 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from raktas.analytics.models import ClientDay, ClientValue, ProposalStatus, TierProposal
 from raktas.analytics.services import (
     TierRules,
     client_values_refresh,
     propose_tier,
+    reason_text,
     tier_proposal_decide,
     tier_proposals_refresh,
 )
@@ -70,7 +72,12 @@ def test_tier_rules_explain_themselves():
     tier, reasons = propose_tier(
         share=0.08, margin_share=0.07, npv_rank=0.01, growth=0.1, rules=rules
     )
-    assert tier == Tier.STRATEGIC and "NPV in the top" in reasons[0]
+    assert tier == Tier.STRATEGIC
+    with translation.override("en"):
+        assert reason_text(reasons[0]) == "share ≥ 5% and NPV in the top 5%"
+        assert reason_text(reasons[3]) == "NPV in the top 1% of clients"
+    with translation.override("lt"):  # stored as message ids: read in the reader's language
+        assert reason_text(reasons[0]) == "pajamų dalis ≥ 5% ir GDV tarp 5% didžiausių"
     tier, _ = propose_tier(share=0.02, margin_share=0.0, npv_rank=0.5, growth=None, rules=rules)
     assert tier == Tier.KEY
     tier, _ = propose_tier(share=0.001, margin_share=0.0, npv_rank=0.6, growth=0.5, rules=rules)
@@ -78,7 +85,9 @@ def test_tier_rules_explain_themselves():
     tier, reasons = propose_tier(
         share=0.001, margin_share=0.0, npv_rank=0.9, growth=-0.2, rules=rules
     )
-    assert tier == Tier.MAINTAIN and "revenue -20%" in reasons[-1]
+    assert tier == Tier.MAINTAIN
+    with translation.override("en"):
+        assert reason_text(reasons[-1]) == "revenue -20% against the previous six months"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client as Browser
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from raktas.analytics.models import ClientValue, TierProposal
 from raktas.clients.models import Tier
@@ -95,3 +95,82 @@ def test_fragments_for_the_client_page_and_order_entry(sold):
     assert (
         browser(sold, "kam_b").get(f"/analytics/orders/{draft.pk}/suggestions/").status_code == 404
     )
+
+
+def test_the_analytics_pages_speak_lithuanian(sold):
+    """The i18n walk of the web pages, on the analytics pages: no English message and
+    no word left the same in both languages once the data is taken out."""
+    from raktas.analytics.services import TierRules, propose_tier
+    from raktas.orders.services import order_create
+    from raktas.web.tests.test_i18n import PO, data_tokens, read_po
+
+    ClientValue.objects.create(
+        client=sold.client_a,
+        computed_on=timezone.localdate(),
+        p_alive=0.3,
+        expected_orders=2,
+        expected_order_net=Decimal("100"),
+        expected_margin=Decimal("80"),
+        npv=Decimal("76.54"),
+        repeat_purchases=4,
+        weeks_since_last=20,
+        typical_gap_days=14,
+    )
+    tier, reasons = propose_tier(
+        share=0.3, margin_share=0.3, npv_rank=0.0, growth=0.5, rules=TierRules()
+    )
+    TierProposal.objects.create(
+        client=sold.client_a, current_tier=Tier.MAINTAIN, proposed_tier=tier, reasons=reasons
+    )
+    draft = order_create(by=sold.persona("kam_a"), client=sold.client_a)
+    a = sold.client_a.pk
+    pages = [
+        ("director", "/analytics/"),
+        ("director", "/analytics/?dimension=product"),
+        ("head", "/analytics/?returns=product"),
+        ("kam_a", "/analytics/?returns=month"),
+        ("kam_a", "/analytics/?returns=kam"),
+        ("kam_a", f"/analytics/clients/{a}/"),
+        ("kam_a", f"/analytics/clients/{a}/panel/"),
+        ("kam_a", f"/analytics/orders/{draft.pk}/suggestions/"),
+    ]
+    english = {
+        str(e["msgid"]).replace("%%", "%")
+        for e in read_po(PO)
+        if isinstance(e.get("msgstr"), list) and e["msgstr"] and e["msgstr"][0] != e["msgid"]  # type: ignore[index]
+    }
+    tokens = data_tokens()
+    # Names of methods and file formats read the same in both languages.
+    same_in_both = {"ABC", "XYZ", "Pareto", "XLSX", "PDF", "BG", "NBD", "Gamma"}
+    with translation.override("en"):  # the requests activate Lithuanian in this thread
+        problems = _walk(sold, pages, english, tokens, same_in_both)
+    assert not problems, "\n".join(sorted(set(problems)))
+    lt = browser(sold, "kam_a")
+    lt.cookies["django_language"] = "lt"
+    with translation.override("en"):
+        page = lt.get(f"/analytics/clients/{a}/").content.decode()
+    assert "Aktyvumo tikimybė" in page and "GDV" in page and "P(alive)" not in page
+
+
+def _walk(sold, pages, english, tokens, same_in_both):
+    from raktas.web.tests.test_i18n import leftover_words, visible_texts
+
+    problems = []
+    for persona, url in pages:
+        rendered = {}
+        for lang in ("en", "lt"):
+            b = browser(sold, persona)
+            b.cookies["django_language"] = lang
+            response = b.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            rendered[lang] = response.content.decode()
+        lt_texts = visible_texts(rendered["lt"])
+        problems += [f"{url}: English message {t!r}" for t in lt_texts & english]
+        en_words = {
+            w for t in visible_texts(rendered["en"]) for w in leftover_words(t, tokens).split()
+        }
+        for text in lt_texts:
+            same = set(leftover_words(text, tokens).split()) & en_words - same_in_both
+            if same:
+                problems.append(f"{url}: same in both {text!r} ({' '.join(sorted(same))})")
+    return problems

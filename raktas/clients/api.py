@@ -28,11 +28,12 @@ from raktas.clients.schemas import (
     CreditIn,
 )
 from raktas.clients.selectors import (
+    Account,
+    account_totals,
     clients_visible_to,
     contacts_visible_to,
     get_client_for,
     get_contact_for,
-    with_balances,
 )
 from raktas.clients.services import (
     client_create,
@@ -48,8 +49,6 @@ from raktas.org.models import User
 
 router = Router()
 
-# Annotations of with_balances, named apart so the type checker does not look for columns.
-_BALANCE_VALUES = ("pk", "balance", "overdue")
 _CLIENT_RELATED = ("owner", "segment", "price_column__price_list")
 # Input names references "<x>_id"; the services speak of model fields.
 _CLIENT_REFS = {"owner": "owner_id", "segment": "segment_id", "price_column": "price_column_id"}
@@ -112,24 +111,14 @@ def list_clients(
     def add_balances(rows: list[Client]) -> list[Client]:
         # The account (balance, overdue) is the book's, finance's and the director's,
         # not the order desk's (ledger.selectors.account_clients_visible_to).
-        mine = [c.pk for c in rows if scope.all_clients or c.owner_id in scope.kam_ids]
-        # Balances for this page only: one query over at most `limit` clients, never
-        # the subqueries for every client in the book. Only balance and overdue are
-        # selected: selecting the model would repeat each subquery inside `balance`.
-        sums = (
-            {
-                row["pk"]: row
-                for row in with_balances(Client.objects.filter(pk__in=mine))
-                .order_by()
-                .values(*_BALANCE_VALUES)
-            }
-            if mine
-            else {}
-        )
+        mine = {c.pk for c in rows if scope.all_clients or c.owner_id in scope.kam_ids}
+        # Balances for this page only: one grouped query per ledger table over at
+        # most `limit` clients, never a subquery per client of the book.
+        accounts = account_totals(sorted(mine)) if mine else {}
         for client in rows:
-            row = sums.get(client.pk)
-            client.balance = row["balance"] if row else None  # type: ignore[attr-defined]
-            client.overdue = row["overdue"] if row else None  # type: ignore[attr-defined]
+            account = accounts.get(client.pk, Account()) if client.pk in mine else None
+            client.balance = account.balance if account else None  # type: ignore[attr-defined]
+            client.overdue = account.overdue if account else None  # type: ignore[attr-defined]
         return rows
 
     return paginate(qs, page, page_hook=add_balances, ids_first=True)

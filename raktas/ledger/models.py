@@ -57,8 +57,17 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["-issue_date", "-id"]
         indexes = [
-            models.Index(fields=["client", "issue_date"]),
-            models.Index(fields=["client", "due_date"]),
+            # Covering indexes for the per-client reads of the client list, Client 360 and
+            # the API: revenue since a date (issue date, net) and the account (due date,
+            # open amount, gross) are summed from the index alone, without a visit to the
+            # table row of each invoice (those random reads were most of the time).
+            models.Index(
+                fields=["client", "issue_date", "net_total"], name="invoice_client_revenue_idx"
+            ),
+            models.Index(
+                fields=["client", "due_date", "open_amount", "gross_total"],
+                name="invoice_client_account_idx",
+            ),
             models.Index(fields=["due_date"]),
             # Aging as of D reads "settled_on IS NULL OR settled_on > D - 365" and then only
             # these columns: covering, so it never visits the table rows (random reads
@@ -137,7 +146,13 @@ class CreditNote(models.Model):
 
     class Meta:
         ordering = ["-issue_date", "-id"]
-        indexes = [models.Index(fields=["client", "issue_date"])]
+        # Covering: revenue (net) and the account (gross) per client from the index alone.
+        indexes = [
+            models.Index(
+                fields=["client", "issue_date", "net_total", "gross_total"],
+                name="creditnote_client_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(gross_total__gt=0), name="credit_note_positive")
         ]
@@ -161,7 +176,10 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-id"]
-        indexes = [models.Index(fields=["client", "received_on"])]
+        # Covering: a client's payments newest first and their sum (the balance).
+        indexes = [
+            models.Index(fields=["client", "received_on", "amount"], name="payment_client_idx")
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
             models.CheckConstraint(

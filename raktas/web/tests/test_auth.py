@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client as HttpClient
 from django.test import override_settings
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils import timezone
 from raktas.org.models import Role
 from raktas.testing.factories import UserFactory
 from raktas.web.models import FailedLogin
+from raktas.web.sessions import TOUCHED_KEY
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-for-tests"
@@ -114,20 +116,55 @@ def test_password_change(kam) -> None:
     assert bad.status_code == 200 and 'aria-invalid="true"' in bad.content.decode()
 
 
+def _expiry(browser: HttpClient) -> dt.datetime:
+    key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    return Session.objects.get(session_key=key).expire_date
+
+
 def test_the_session_is_an_idle_timeout(kam) -> None:
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     browser = HttpClient()
     browser.force_login(kam)
     response = browser.get("/today/")
     assert response.status_code == 200
-    # Every request pushes the expiry forward by the idle timeout.
+    # The first request of a signed-in session pushes the expiry forward by the idle
+    # timeout (the cookie and the stored session alike).
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
-    # A session idle for longer than that is gone.
+    first = _expiry(browser)
+    assert first > timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    # Within the touch interval a page view writes nothing: no cookie, same expiry.
+    again = browser.get("/today/")
+    assert again.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in again.cookies
+    assert _expiry(browser) == first
+    # Once the last save is older than the interval, a request saves it again.
     session = browser.session
-    session.set_expiry(-1)
+    session[TOUCHED_KEY] -= settings.SESSION_TOUCH_INTERVAL
+    session.set_expiry(None)
     session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + dt.timedelta(seconds=120)
+    )
+    touched = browser.get("/today/")
+    assert touched.status_code == 200
+    assert int(touched.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) == (
+        settings.SESSION_COOKIE_AGE
+    )
+    assert _expiry(browser) > timezone.now() + dt.timedelta(
+        seconds=settings.SESSION_COOKIE_AGE - 60
+    )
+    # A session idle for longer than the timeout is gone.
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
     assert browser.get("/today/").status_code == 302
+
+
+def test_an_anonymous_visit_stores_no_session() -> None:
+    browser = HttpClient()
+    assert browser.get("/login/").status_code == 200
+    assert browser.get("/today/").status_code == 302
+    assert not Session.objects.exists()
 
 
 def test_the_language_switcher_is_a_post_and_changes_the_language(kam) -> None:

@@ -8,6 +8,8 @@ and its export can show no row the API would refuse.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -581,44 +583,60 @@ SILENT_FACTOR = Decimal("1.5")
 SILENT_HISTORY_DAYS = 730
 
 
-def _day_difference(connection: Any, later: str, earlier: str) -> str:
-    """SQL for the whole days between two date columns on this database."""
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _day_number(connection: Any, column: str) -> str:
+    """SQL for a date column as whole days since 1970-01-01 on this database."""
     if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"(julianday({later}) - julianday({earlier}))"
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - julianday('1970-01-01') AS INTEGER)"
 
 
-def median_gaps(order_days: QuerySet[Any]) -> dict[int, float]:
-    """The median number of days between a client's consecutive order days, per client
-    with at least two gaps. ``order_days`` yields distinct ``(client_id, order_date)``
-    rows and carries the caller's scope; the median is taken in the database (window
-    functions, SQLite and PostgreSQL alike), so no order date of the book is brought
-    into Python and the cost is one query whatever the size of the book."""
+@dataclass
+class Rhythm:
+    """How a client orders: their last order day, how many order days, and the median
+    number of days between consecutive order days (``None`` below two gaps)."""
+
+    last: dt.date
+    order_days: int
+    median_gap: float | None
+
+
+def order_rhythms(order_days: QuerySet[Any]) -> dict[int, Rhythm]:
+    """The ``Rhythm`` of each client in ``order_days``, a queryset of distinct
+    ``(client_id, order_date)`` rows that carries the caller's scope.
+
+    One query: the days come back as integers (days since 1970), sorted by client and
+    day, and are read in one pass. Measured on the medium seed (a KAM's 1,661 clients,
+    28,464 order days, SQLite) this was faster than taking the median in SQL with window
+    functions, and it also yields the last day and the count the page needs."""
     db = connections[order_days.db]
     try:
         # Compiled by Django from the scoped queryset: its values stay parameters.
         inner, params = order_days.order_by().query.sql_with_params()
     except EmptyResultSet:
         return {}
-    gap = _day_difference(db, "day", "LAG(day) OVER (PARTITION BY client_id ORDER BY day)")
-    # The middle row (odd count) or the two middle rows (even count) of each client's
-    # gaps in ascending order: 2·rn is k + 1, or k and k + 2.
-    sql = f"""
-        WITH days (client_id, day) AS ({inner}),
-        gaps AS (SELECT client_id, {gap} AS gap FROM days),
-        ranked AS (
-            SELECT client_id, gap,
-                   ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY gap) AS rn,
-                   COUNT(*) OVER (PARTITION BY client_id) AS k
-            FROM gaps WHERE gap IS NOT NULL
-        )
-        SELECT client_id, AVG(gap) FROM ranked
-        WHERE k >= 2 AND 2 * rn IN (k, k + 1, k + 2)
-        GROUP BY client_id
-    """
+    sql = (
+        f"WITH days (client_id, day) AS ({inner}) "
+        f"SELECT client_id, {_day_number(db, 'day')} AS n FROM days ORDER BY client_id, n"
+    )
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        return {client_id: float(median) for client_id, median in cursor.fetchall()}
+        rows = cursor.fetchall()
+    out: dict[int, Rhythm] = {}
+
+    def close(client_id: int, numbers: list[int]) -> None:
+        gaps = [b - a for a, b in itertools.pairwise(numbers)]
+        out[client_id] = Rhythm(
+            last=_EPOCH + dt.timedelta(days=numbers[-1]),
+            order_days=len(numbers),
+            median_gap=float(statistics.median(gaps)) if len(gaps) >= 2 else None,
+        )
+
+    for client_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+        close(client_id, [int(number) for _, number in group])
+    return out
 
 
 def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
@@ -628,8 +646,8 @@ def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
     The usual gap is the *median* gap between order days over the last two years, not
     the mean: one long holiday gap (a client ordering weekly who closed for three
     months in the summer) would stretch a mean to weeks and hide the client who has
-    now been silent for a month; the median stays at a week. It is computed in the
-    database (``median_gaps``), one query for the whole book."""
+    now been silent for a month; the median stays at a week (``order_rhythms``, one
+    query for the whole book)."""
     scope = scope_for(user)
     day = today()
     clients = clients_visible_to(user).filter(
@@ -640,22 +658,15 @@ def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
         client__in=clients,
         order_date__gte=day - dt.timedelta(days=SILENT_HISTORY_DAYS),
     )
-    rows = (
-        placed.order_by()
-        .values("client_id")
-        .annotate(last=Max("order_date"), n=Count("order_date", distinct=True))
-        .values_list("client_id", "last", "n")
-    )
-    seen = [(client_id, last, (day - last).days, n) for client_id, last, n in rows]
-    gaps = median_gaps(placed.values("client_id", "order_date").distinct()) if seen else {}
+    rhythms = order_rhythms(placed.values("client_id", "order_date").distinct())
     flagged: list[tuple[float, int, dt.date, int, int | None]] = []
-    for client_id, last, since, n in seen:
-        median = gaps.get(client_id) if n >= 3 else None
-        usual = round(median) if median is not None else None
+    for client_id, rhythm in rhythms.items():
+        since = (day - rhythm.last).days
+        usual = round(rhythm.median_gap) if rhythm.median_gap is not None else None
         late_for_them = usual is not None and since > float(SILENT_FACTOR) * max(usual, 1)
         if late_for_them or since > SILENT_AFTER_DAYS:
             ratio = since / max(usual or SILENT_AFTER_DAYS, 1)
-            flagged.append((ratio, client_id, last, since, usual))
+            flagged.append((ratio, client_id, rhythm.last, since, usual))
     flagged.sort(key=lambda f: (-f[0], f[1]))
     top = flagged[:limit]
     by_pk = Client.objects.in_bulk([f[1] for f in top])

@@ -241,16 +241,25 @@ def test_a_client_ordering_to_their_rhythm_is_not_silent(alerts: Alerts) -> None
     assert client.pk not in silent
 
 
-def test_median_gaps_take_the_middle_of_odd_and_even_counts(alerts: Alerts) -> None:
+def test_order_rhythms_take_the_middle_gap_of_odd_and_even_counts(alerts: Alerts) -> None:
     odd = _orders_on(alerts, [0, 1, 3, 10])  # gaps 7, 2, 1 → 2
     even = _orders_on(alerts, [0, 4, 6, 7, 30, 30])  # one day twice; gaps 23, 1, 2, 4 → 3
-    few = _orders_on(alerts, [0, 5])  # one gap: no median
+    few = _orders_on(alerts, [5, 0])  # one gap: no median; the last day is today
     days = (
         Order.objects.filter(client__in=[odd, even, few])
         .values("client_id", "order_date")
         .distinct()
     )
-    assert queries.median_gaps(days) == {odd.pk: 2.0, even.pk: 3.0}
+    rhythms = queries.order_rhythms(days)
+    day = timezone.localdate()
+    assert {pk: r.median_gap for pk, r in rhythms.items()} == {
+        odd.pk: 2.0,
+        even.pk: 3.0,
+        few.pk: None,
+    }
+    assert rhythms[even.pk].order_days == 5
+    assert rhythms[few.pk].last == day
+    assert rhythms[odd.pk].order_days == 4
 
 
 # --- staying fast ---------------------------------------------------------------------------

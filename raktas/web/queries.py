@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from raktas.analytics.insights import churn_alerts, rate_jumps
+from raktas.analytics.insights import churn_risk_alerts, return_rate_alerts
 from raktas.analytics.models import ProposalStatus, TierProposal
 from raktas.analytics.services import can_decide_tier
 from raktas.catalog.models import Price, Product
@@ -679,9 +679,11 @@ def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
 
 # What the other apps raise lands on Today through their own selectors: collection
 # (``raktas.collection``), override requests (``raktas.credit``), churn risk and rate
-# jumps (``raktas.analytics``). Nothing here recomputes their rules.
+# jumps (``raktas.analytics.insights``' public Today selectors). Nothing here
+# recomputes their rules.
 
 CHURN_ON_TODAY = 15
+JUMPS_ON_TODAY = 15
 # Tier proposals are counted up to this many (each is checked with
 # ``can_decide_tier``); more shows as "100+".
 TIER_PROPOSALS_COUNTED = 100
@@ -773,12 +775,15 @@ def today_for(user: User) -> dict[str, Any]:
             # company: that is finance's collection worklist, not a Today list.
             collection=collection_today(user) if not scope.all_clients else None,
         )
-    alerts = churn_alerts(user)
+    alerts = churn_risk_alerts(user)
+    jumps = return_rate_alerts(user)
     ctx.update(
         churn=alerts[:CHURN_ON_TODAY],
         churn_count=len(alerts),
         several_owners=scope.all_clients or len(scope.kam_ids) > 1,
-        jumps=rate_jumps(user),
+        # The whole book's jumps come first, then each client's, largest jump first.
+        jumps=jumps[:JUMPS_ON_TODAY],
+        jumps_count=len(jumps),
         sees_margin=scope.sees_margin,
     )
     if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
@@ -890,7 +895,7 @@ def team_stats(user: User) -> list[TeamStats]:
     broken = _count_by_owner(broken_promises_for(user), ids)
     calls = _count_by_owner(dunning_calls_for(user), ids)
     churn: dict[str, int] = defaultdict(int)
-    for alert in churn_alerts(user):
+    for alert in churn_risk_alerts(user):
         churn[alert.owner] += 1
     stats = {
         k.pk: KamStats(

@@ -67,9 +67,18 @@ def test_kam_sees_churn_risk_and_a_return_rate_jump_of_their_book(alerts: Alerts
     assert "20 %" in churn  # P(alive) 0.2
     assert "€900.00" in churn  # NPV: a KAM sees margin
     jumps = section(page, "h-jumps")
-    # The rate is of the whole book (the jumpy client and client_a's invoices).
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%b %Y")
-    assert re.search(rf"Return rate jumped to [\d.]+ % in {last_month}, against", jumps)
+    # The jumpy client's own rate: 20 % against 1 %, linking to the client.
+    assert (
+        f'{reverse("web:client", args=[alerts.jumpy.pk])}"><strong>UAB „Šuolis“</strong></a> · '
+        f'<span class="bad">Return rate jumped to 20 % in {last_month}, against 1 %'
+    ) in jumps
+    # The whole book's rate (the jumpy client and client_a's invoices) jumped too.
+    assert re.search(
+        rf"All clients in view</strong></a> · <span class=\"bad\">Return rate jumped to [\d.]+ % "
+        rf"in {last_month}, against",
+        jumps,
+    )
     assert reverse("analytics:overview") in jumps
 
 

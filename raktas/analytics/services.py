@@ -112,6 +112,15 @@ def client_values_refresh(
     discounted = np.nan_to_num(discounted, nan=0.0, posinf=0.0)
     if gg is not None:
         order_value = clv.expected_mean_value(gg, summary.x, summary.m)
+        # Gamma-Gamma counts repeat purchases only, so a client with none would get the
+        # population mean. In B2B the first order already says much about the size of
+        # the next ones: it is taken as one observation of the same spend process, so a
+        # new client's expected order is its first order shrunk towards the mean.
+        first = (summary.x == 0) & (summary.first_value > 0)
+        if first.any():
+            order_value[first] = clv.expected_mean_value(
+                gg, np.ones(int(first.sum())), summary.first_value[first]
+            )
     else:
         # Too few repeat buyers for Gamma-Gamma: each client's own mean purchase.
         total_by_client = np.bincount(

@@ -28,6 +28,7 @@ from raktas.analytics.selectors import (
     key_client_candidates,
 )
 from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
+from raktas.clients.models import Tier
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
 from raktas.org.access import sees_margin
@@ -128,9 +129,16 @@ def overview(request: HttpRequest) -> HttpResponse:
             p
             for p in TierProposal.objects.filter(
                 client__in=clients_visible_to(user), status=ProposalStatus.PENDING
-            ).select_related("client__owner__team")[:50]
+            ).select_related("client__owner__team")[:200]
             if can_decide_tier(user, p.client)
         ]
+        # The weightiest first: proposals to raise a client to strategic or key, then by
+        # the client's share of company revenue.
+        rank: dict[str, int] = {Tier.STRATEGIC: 0, Tier.KEY: 1, Tier.DEVELOP: 2}
+        proposals.sort(
+            key=lambda p: (rank.get(p.proposed_tier, 3), -float(p.figures.get("share") or 0))
+        )
+        proposals = proposals[:50]
         for p in proposals:
             p.reason_texts = [reason_text(r) for r in p.reasons]  # type: ignore[attr-defined]
     context: dict[str, Any] = {

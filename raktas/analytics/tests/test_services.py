@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from raktas.analytics.models import ClientDay, ClientValue, ProposalStatus, TierProposal
+from raktas.analytics.models import (
+    ClientDay,
+    ClientValue,
+    ModelFit,
+    ProposalStatus,
+    TierProposal,
+)
 from raktas.analytics.services import (
     TierRules,
     client_values_refresh,
@@ -58,6 +64,25 @@ def test_values_give_each_client_p_alive_expected_orders_and_a_discounted_npv(hi
     assert Decimal("0") < steady.npv < steady.expected_margin  # discounted
     assert 0.2 < steady.margin_rate < 0.4
     assert steady.typical_gap_days == pytest.approx(21, abs=1)
+
+
+@pytest.mark.django_db
+def test_a_new_clients_first_order_counts_towards_its_expected_order(history, world):
+    """Gamma-Gamma sees repeat purchases only; a client with one order so far gets
+    that order shrunk towards the population mean, not the bare mean."""
+    small = ClientFactory.create(owner=world.kam_a, price_column=world.column)
+    large = ClientFactory.create(owner=world.kam_a, price_column=world.column)
+    buy(small, AS_OF - dt.timedelta(days=3), "20")
+    buy(large, AS_OF - dt.timedelta(days=3), "5000")
+    client_values_refresh(as_of=AS_OF)
+    fit = ModelFit.objects.get()
+    assert fit.p is not None and fit.q is not None and fit.gamma is not None
+    values = {v.client_id: v for v in ClientValue.objects.filter(client__in=(small, large))}
+    for client, first in ((small, 20.0), (large, 5000.0)):
+        shrunk = fit.p * (fit.gamma + first) / (fit.p + fit.q - 1)
+        assert float(values[client.pk].expected_order_net) == pytest.approx(shrunk, abs=0.01)
+    assert values[small.pk].expected_order_net < values[large.pk].expected_order_net
+    assert values[small.pk].npv < values[large.pk].npv
 
 
 @pytest.mark.django_db

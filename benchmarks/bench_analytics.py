@@ -481,7 +481,13 @@ def run_abc(
     director = User.objects.get(username="bench-director")
     kam = User.objects.get(username="bench-kam0")
     for dimension in ("client", "product"):
-        for who, user in (("director", director), ("kam", kam)):
+        # One KAM's product ABC reads invoice lines, which this benchmark does not load.
+        whom = (
+            (("director", director), ("kam", kam))
+            if dimension == "client"
+            else (("director", director),)
+        )
+        for who, user in whom:
             user.forget_cached_access()
             wall, cpu = best_of_cpu(
                 functools.partial(selectors.abc_report, user, dimension=dimension, period=period)
@@ -545,13 +551,21 @@ def print_abc(result: dict[str, Any]) -> None:
         duck = result.get(f"duckdb_{dimension}_s", float("nan"))
         duck_cpu = result.get(f"duckdb_{dimension}_cpu_s", float("nan"))
         ours = result[f"raktas_{dimension}_director_s"]
+        ours_cpu = result[f"raktas_{dimension}_director_cpu_s"]
         print(
-            f"  {dimension:8} all clients: raktas {ours:.3f} s "
-            f"(cpu {result[f'raktas_{dimension}_director_cpu_s']:.3f}) | duckdb {duck:.3f} s "
-            f"(cpu {duck_cpu:.3f}) | ratio {ours / duck:.2f}x | classes agree: "
+            f"  {dimension:8} all clients: raktas {ours:.3f} s (cpu {ours_cpu:.3f}) | "
+            f"duckdb {duck:.3f} s (cpu {duck_cpu:.3f}) | raktas/duckdb {ours / duck:.2f}x "
+            f"(cpu {ours_cpu / duck_cpu:.2f}x) | classes agree: "
             f"{result.get(f'{dimension}_classes_agree')}"
         )
-        print(f"  {dimension:8} one KAM's book: raktas {result[f'raktas_{dimension}_kam_s']:.3f} s")
+        if dimension == "product":
+            # A narrowed product ABC reads the invoice lines of the clients in view; the
+            # benchmark loads the rollups only, so that figure would time an empty read.
+            print(f"  {dimension:8} one KAM's book: not measured (reads invoice lines, not loaded)")
+        else:
+            print(
+                f"  {dimension:8} one KAM's book: raktas {result[f'raktas_{dimension}_kam_s']:.3f} s"
+            )
         print(f"           classes raktas {result[f'raktas_{dimension}_director_classes']}, "
               f"duckdb {result.get(f'duckdb_{dimension}_classes')}")  # fmt: skip
 
@@ -598,6 +612,8 @@ def main(argv: list[str] | None = None) -> None:
     if "abc" in result:
         print_abc(result["abc"])
     print(f"\npython {sys.version.split()[0]}; each time is the best of 3 runs")
+    if "abc" in result:
+        print("raktas/duckdb below 1x: Raktas (reading its rollups) is faster than DuckDB")
 
 
 if __name__ == "__main__":

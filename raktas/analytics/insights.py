@@ -29,6 +29,7 @@ from raktas.analytics.selectors import (
     add_months,
     scoped_clients,
 )
+from raktas.analytics.text import number, pct
 from raktas.catalog.models import Category, Product
 from raktas.catalog.selectors import price_for
 from raktas.clients.models import Client, Segment
@@ -95,13 +96,13 @@ def churn_alerts(
         if value.p_alive < threshold:
             reasons.append(
                 _("P(alive) %(p)s is below %(limit)s")
-                % {"p": f"{value.p_alive:.0%}", "limit": f"{threshold:.0%}"}
+                % {"p": pct(value.p_alive), "limit": pct(threshold)}
             )
         gap = value.typical_gap_days
         if gap and value.repeat_purchases >= 2 and since > factor * gap:
             reasons.append(
                 _("no purchase for %(days)s days, %(times)s× the usual %(gap)s-day rhythm")
-                % {"days": since, "times": f"{since / gap:.1f}", "gap": f"{gap:.0f}"}
+                % {"days": since, "times": number(since / gap, 1), "gap": number(gap)}
             )
         if reasons:
             out.append(
@@ -583,8 +584,8 @@ class JumpAlert:
 
 def _jump_message(metric: str, rate: float, baseline: float, month: dt.date, who: str) -> str:
     values = {
-        "rate": f"{rate:.1%}",
-        "baseline": f"{baseline:.1%}",
+        "rate": pct(rate, 1),
+        "baseline": pct(baseline, 1),
         "month": f"{month:%Y-%m}",
         "who": who,
     }

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from raktas.analytics import abc as abc_math
 from raktas.analytics.models import ClientMonth, ClientValue, ProductMonth
+from raktas.analytics.text import pct
 from raktas.catalog.models import Product
 from raktas.clients.models import Client, Tier
 from raktas.clients.selectors import clients_visible_to
@@ -508,11 +509,9 @@ def key_client_candidates(
     for k, cid in enumerate(ids):
         reasons = []
         if by_rev.share[k] >= rules.revenue_share:
-            reasons.append(_("brings %s of revenue in this view") % f"{by_rev.share[k]:.1%}")
+            reasons.append(_("brings %s of revenue in this view") % pct(by_rev.share[k], 1))
         if margin_ok and by_margin.share[k] >= rules.margin_share:
-            reasons.append(
-                _("brings %s of gross margin in this view") % f"{by_margin.share[k]:.1%}"
-            )
+            reasons.append(_("brings %s of gross margin in this view") % pct(by_margin.share[k], 1))
         if (
             margin_ok
             and rules.a_by_revenue_and_margin
@@ -521,7 +520,7 @@ def key_client_candidates(
         ):
             reasons.append(_("class A by revenue and by margin"))
         if cid in npv and npv_values[k] > 0 and npv_values[k] >= npv_cut and margin_ok:
-            reasons.append(_("NPV in the top %s of clients in view") % f"{rules.npv_top_share:.0%}")
+            reasons.append(_("NPV in the top %s of clients in view") % pct(rules.npv_top_share))
         if not reasons and tiers.get(cid) in (Tier.STRATEGIC, Tier.KEY):
             reasons.append(_review(tiers[cid]))
         if reasons:

@@ -25,6 +25,7 @@ from raktas.analytics.models import (
     ProposalStatus,
     TierProposal,
 )
+from raktas.analytics.text import pct
 from raktas.audit.services import record
 from raktas.clients.models import Client, Tier
 from raktas.clients.services import client_update
@@ -224,13 +225,24 @@ def _reason(msg: str, **args: Any) -> Reason:
     return {"msg": msg, "args": args}
 
 
+def _pct(value: float, places: int = 0, *, signed: bool = False) -> dict[str, Any]:
+    """A percentage kept as a number, formatted when read (``reason_text``)."""
+    return {"pct": round(float(value), 6), "places": places, "signed": signed}
+
+
 def reason_text(reason: Reason | str) -> str:
     """A stored reason in the active language. Reasons are stored as message ids with
     their figures, so a proposal made overnight reads in whichever language the head
     of sales uses (older proposals stored plain English text, shown as it is)."""
     if isinstance(reason, str):
         return reason
-    return gettext(reason["msg"]) % reason.get("args", {})
+    args = {
+        key: pct(value["pct"], value["places"], signed=value["signed"])
+        if isinstance(value, dict)
+        else value
+        for key, value in reason.get("args", {}).items()
+    }
+    return gettext(reason["msg"]) % args
 
 
 def propose_tier(
@@ -245,21 +257,21 @@ def propose_tier(
     is the share of clients with a higher NPV (0 = the highest); ``growth`` is the last
     6 months against the 6 before, or None when there was nothing before."""
     reasons = [
-        _reason(gettext_noop("%(share)s of company revenue"), share=f"{share:.1%}"),
-        _reason(gettext_noop("%(share)s of gross margin"), share=f"{margin_share:.1%}"),
+        _reason(gettext_noop("%(share)s of company revenue"), share=_pct(share, 1)),
+        _reason(gettext_noop("%(share)s of gross margin"), share=_pct(margin_share, 1)),
     ]
     if npv_rank is not None:
         reasons.append(
             _reason(
                 gettext_noop("NPV in the top %(top)s of clients"),
-                top=f"{max(npv_rank, 0.001):.0%}",
+                top=_pct(max(npv_rank, 0.001)),
             )
         )
     if growth is not None:
         reasons.append(
             _reason(
                 gettext_noop("revenue %(growth)s against the previous six months"),
-                growth=f"{growth:+.0%}",
+                growth=_pct(growth, signed=True),
             )
         )
     if (
@@ -270,8 +282,8 @@ def propose_tier(
         return Tier.STRATEGIC, [
             _reason(
                 gettext_noop("share ≥ %(share)s and NPV in the top %(top)s"),
-                share=f"{rules.strategic_share:.0%}",
-                top=f"{rules.strategic_npv_top:.0%}",
+                share=_pct(rules.strategic_share),
+                top=_pct(rules.strategic_npv_top),
             ),
             *reasons,
         ]
@@ -279,8 +291,8 @@ def propose_tier(
         return Tier.KEY, [
             _reason(
                 gettext_noop("share of revenue ≥ %(share)s or of margin ≥ %(margin)s"),
-                share=f"{rules.key_share:.0%}",
-                margin=f"{rules.key_margin_share:.0%}",
+                share=_pct(rules.key_share),
+                margin=_pct(rules.key_margin_share),
             ),
             *reasons,
         ]

@@ -28,6 +28,7 @@ from raktas.analytics.selectors import (
     key_client_candidates,
 )
 from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
+from raktas.analytics.text import pct
 from raktas.clients.models import Tier
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
@@ -85,7 +86,7 @@ def pareto_svg(
                 if products
                 else gettext("%(share)s of the clients make %(a)s of revenue")
             )
-            % {"share": f"{knee:.0%}", "a": f"{a:.0%}"}
+            % {"share": pct(knee), "a": pct(a)}
             if knee is not None
             else ""
         ),

@@ -247,3 +247,17 @@ def test_the_segment_workbook_follows_the_language(sales):
     )
     assert book.sheetnames == ["Segmentai", "Pagal mėnesius"]
     assert str(book.worksheets[0]["A1"].value).startswith("Segmentų perspektyvos")
+
+
+def test_returns_by_product_answer_each_persona_for_their_own_clients(sales):
+    product = sales.products[0].pk
+
+    def invoiced(persona):
+        response = as_persona(sales, persona).get("analytics/returns", group_by="product")
+        assert response.status_code == 200, response.content
+        return {row["key"]: Decimal(str(row["invoiced"])) for row in response.json()["items"]}
+
+    assert invoiced("kam_a") == {product: Decimal("300")}
+    assert invoiced("kam_b") == {product: Decimal("700")}
+    assert invoiced("director") == {product: Decimal("1100")}
+    assert as_persona(sales, "desk").get("analytics/returns", group_by="product").status_code == 403

@@ -249,8 +249,8 @@ def test_a_clients_jump_raises_an_alert_for_its_kam_only(world):
     )
     with translation.override("lt"):
         lt = insights.return_rate_alerts(kam_a, on=TODAY)
-        assert next(a for a in lt if a.client_id == world.client_a.pk).message.startswith(
-            "UAB „Ąžuolas“: grąžinimų dalis 2026-10 – 30.0%"
+        assert next(a for a in lt if a.client_id == world.client_a.pk).message == (
+            "UAB „Ąžuolas“: grąžinimų dalis 2026-10 – 30,0\u00a0%, per šešis ankstesnius mėnesius – 0,0\u00a0%"
         )
     assert insights.return_rate_alerts(world.persona("kam_b"), on=TODAY) == []
     assert insights.return_rate_alerts(world.persona("desk"), on=TODAY) == []

@@ -102,7 +102,7 @@ def test_tier_rules_explain_themselves():
         assert reason_text(reasons[0]) == "share ≥ 5% and NPV in the top 5%"
         assert reason_text(reasons[3]) == "NPV in the top 1% of clients"
     with translation.override("lt"):  # stored as message ids: read in the reader's language
-        assert reason_text(reasons[0]) == "pajamų dalis ≥ 5% ir GDV tarp 5% didžiausių"
+        assert reason_text(reasons[0]) == "pajamų dalis ≥ 5\u00a0% ir GDV tarp 5\u00a0% didžiausių"
     tier, _ = propose_tier(share=0.02, margin_share=0.0, npv_rank=0.5, growth=None, rules=rules)
     assert tier == Tier.KEY
     tier, _ = propose_tier(share=0.001, margin_share=0.0, npv_rank=0.6, growth=0.5, rules=rules)

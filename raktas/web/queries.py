@@ -625,17 +625,14 @@ def order_rhythms(order_days: QuerySet[Any]) -> dict[int, Rhythm]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out: dict[int, Rhythm] = {}
-
-    def close(client_id: int, numbers: list[int]) -> None:
+    for client_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+        numbers = [int(number) for _, number in group]
         gaps = [b - a for a, b in itertools.pairwise(numbers)]
         out[client_id] = Rhythm(
             last=_EPOCH + dt.timedelta(days=numbers[-1]),
             order_days=len(numbers),
             median_gap=float(statistics.median(gaps)) if len(gaps) >= 2 else None,
         )
-
-    for client_id, group in itertools.groupby(rows, key=lambda r: r[0]):
-        close(client_id, [int(number) for _, number in group])
     return out
 
 

@@ -17,9 +17,15 @@ from raktas.banking.schemas import (
     IgnoreIn,
     ImportOut,
     ResolveIn,
+    ReverseIn,
 )
 from raktas.banking.selectors import bank_entries_visible_to, get_bank_entry_for
-from raktas.banking.services import bank_entry_ignore, bank_entry_resolve, bank_import
+from raktas.banking.services import (
+    bank_entry_ignore,
+    bank_entry_resolve,
+    bank_import,
+    bank_reversal_resolve,
+)
 from raktas.clients.selectors import get_client_for
 from raktas.core.exceptions import ValidationFailed
 from raktas.ledger.selectors import get_invoice_for
@@ -86,6 +92,19 @@ def resolve(request: HttpRequest, entry_id: int, body: ResolveIn) -> Any:
     return bank_entry_resolve(
         by=user, entry=entry, client=client, invoices=allocate, note=body.note
     )
+
+
+@router.post(
+    "/bank/entries/{entry_id}/reverse",
+    response=BankEntryOut,
+    summary="Say which earlier credit a waiting reversal takes back: its payment is reversed",
+)
+def reverse(request: HttpRequest, entry_id: int, body: ReverseIn) -> Any:
+    user = current_user(request)
+    entry = get_bank_entry_for(user, entry_id)
+    with blame("credit_id"):
+        credit = get_bank_entry_for(user, body.credit_id)
+    return bank_reversal_resolve(by=user, entry=entry, credit=credit, note=body.note)
 
 
 @router.post(

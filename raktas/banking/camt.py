@@ -51,6 +51,9 @@ class CamtTransaction:
     debtor_id: str = ""
     references: list[str] = field(default_factory=list)  # Strd/CdtrRefInf/Ref
     remittance: str = ""  # Ustrd lines joined
+    # TxDtls/Refs/AcctSvcrRef: on a reversal, banks put the original's reference here.
+    tx_acct_svcr_ref: str = ""
+    return_reason: str = ""  # TxDtls/RtrInf: why the bank reversed (returned) it
 
 
 @dataclass
@@ -248,7 +251,17 @@ def _tx_parties(r: _Reader, tx: Element) -> dict[str, Any]:
         if el is not None and (el.text or "").strip()
     ]
     ustrd = " ".join((el.text or "").strip() for el in r.findall(tx, "RmtInf/Ustrd"))
+    reason = " ".join(
+        p
+        for p in (
+            r.text(tx, "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry"),
+            " ".join((el.text or "").strip() for el in r.findall(tx, "RtrInf/AddtlInf")),
+        )
+        if p.strip()
+    )
     return {
+        "tx_acct_svcr_ref": r.text(tx, "Refs/AcctSvcrRef")[:35],
+        "return_reason": reason.strip()[:140],
         "end_to_end_id": r.text(tx, "Refs/EndToEndId"),
         "debtor_name": name[:140],
         "debtor_iban": iban[:34],

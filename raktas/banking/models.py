@@ -35,7 +35,8 @@ class BankStatement(models.Model):
     created = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)  # debits, pending, reversals
+    skipped = models.PositiveIntegerField(default=0)  # debits, pending entries
+    reversals = models.PositiveIntegerField(default=0)  # reversed credits read
 
     class Meta:
         ordering = ["-imported_at", "-id"]
@@ -57,6 +58,10 @@ class MatchRule(models.TextChoices):
     INVOICE_NUMBER = "invoice_number", _("Invoice number in the payment details")
     AMOUNT = "amount", _("Amount of the only open invoice of the payer")
     MANUAL = "manual", _("Assigned by finance")
+    # How a reversal found the credit it undoes (same account, currency and amount):
+    BANK_REFERENCE = "bank_reference", _("Bank reference of the original credit")
+    END_TO_END = "end_to_end", _("End-to-end id of the original credit")
+    REMITTANCE = "remittance", _("Same payer and payment details as the original credit")
 
 
 class BankEntry(models.Model):
@@ -86,6 +91,13 @@ class BankEntry(models.Model):
         "ledger.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bank_entry"
     )
     suggestions = models.JSONField(default=list, blank=True)
+    # A booked debit with RvslInd=true: the bank took back an earlier credit. It points
+    # at that credit (``reverses``) once found; its payment is reversed in the ledger.
+    is_reversal = models.BooleanField(default=False)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    return_reason = models.CharField(max_length=140, blank=True)
     note = models.CharField(max_length=255, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -25,6 +25,7 @@ class StatementOut(Out):
     duplicates: int
     matched: int
     skipped: int
+    reversals: int = Field(description="Reversals of earlier credits read from the file")
 
 
 class BankEntryOut(Out):
@@ -46,6 +47,11 @@ class BankEntryOut(Out):
     note: str
     suggestions: list[dict[str, Any]]
     statement_id: int
+    is_reversal: bool = Field(
+        description="A booked debit with RvslInd=true: the bank took back an earlier credit"
+    )
+    reverses_id: int | None = Field(description="The credit entry this reversal takes back")
+    return_reason: str
 
 
 class ImportOut(Out):
@@ -68,6 +74,11 @@ class ResolveAllocation(In):
 class ResolveIn(In):
     client_id: int
     allocate: Literal["oldest", "none"] | list[ResolveAllocation] = "oldest"
+    note: str = Field("", max_length=255)
+
+
+class ReverseIn(In):
+    credit_id: int = Field(description="The earlier credit entry this reversal takes back")
     note: str = Field("", max_length=255)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
-from raktas.banking.models import BankEntry, BankStatement
+from raktas.banking.models import BankEntry, BankEntryStatus, BankStatement
 from raktas.core.exceptions import NotFound, PermissionDenied
 from raktas.org.access import Action, has_right
 from raktas.org.models import User
@@ -36,3 +38,31 @@ def bank_statements_visible_to(user: User) -> QuerySet[BankStatement]:
     if not may_do_bank_work(user):
         raise PermissionDenied("Bank statements are for finance.", code="forbidden")
     return BankStatement.objects.all()
+
+
+def finance_day(user: User) -> dict[str, Any]:
+    """What else waits for finance, for the bank page (finance's start page): pending
+    override requests (those the user may decide marked), active credit holds."""
+    from raktas.credit.models import OverrideStatus
+    from raktas.credit.selectors import holds_visible_to, overrides_to_decide, overrides_visible_to
+
+    pending = list(
+        overrides_visible_to(user)
+        .filter(status=OverrideStatus.PENDING)
+        .select_related("order", "client", "requested_by", "decided_by")
+        .order_by("requested_at", "id")[:50]
+    )
+    mine = set(overrides_to_decide(user).values_list("pk", flat=True))
+    for override in pending:
+        override.may_decide = override.pk in mine  # type: ignore[attr-defined]
+    return {
+        "overrides_pending": pending,
+        "holds_active": holds_visible_to(user).filter(lifted_at__isnull=True).count(),
+    }
+
+
+def bank_entries_waiting(user: User) -> int | None:
+    """How many entries wait in the queue; None for a user who does no bank work."""
+    if not may_do_bank_work(user):
+        return None
+    return BankEntry.objects.filter(status=BankEntryStatus.UNMATCHED).count()

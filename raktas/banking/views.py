@@ -10,11 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from raktas.banking.models import BankEntryStatus
-from raktas.banking.selectors import bank_entries_visible_to, get_bank_entry_for
-from raktas.banking.services import bank_entry_ignore, bank_entry_resolve, bank_import
+from raktas.banking.selectors import bank_entries_visible_to, finance_day, get_bank_entry_for
+from raktas.banking.services import (
+    bank_entry_ignore,
+    bank_entry_resolve,
+    bank_import,
+    bank_reversal_resolve,
+)
 from raktas.clients.selectors import get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied, ValidationFailed
 from raktas.ledger.selectors import get_invoice_for
@@ -30,10 +36,15 @@ def _user(request: HttpRequest) -> User:
 @login_required
 @require_GET
 def bank_queue(request: HttpRequest) -> HttpResponse:
-    entries = bank_entries_visible_to(_user(request))  # 403 for everyone but finance
+    user = _user(request)
+    entries = bank_entries_visible_to(user)  # 403 for everyone but finance
     waiting = entries.filter(status=BankEntryStatus.UNMATCHED).order_by("booking_date", "id")
     recent = entries.exclude(status=BankEntryStatus.UNMATCHED).order_by("-created_at", "-id")[:20]
-    return render(request, "banking/queue.html", {"waiting": waiting, "recent": recent})
+    return render(
+        request,
+        "banking/queue.html",
+        {"waiting": waiting, "recent": recent, **finance_day(user)},
+    )
 
 
 @login_required
@@ -86,6 +97,32 @@ def bank_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{entry.amount} {entry.currency} assigned to {client}.")
+    return redirect(reverse("banking:queue"))
+
+
+@login_required
+@require_POST
+def bank_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    entry = get_bank_entry_for(user, pk)
+    try:
+        raw = request.POST.get("credit_id", "")
+        if not raw.isdigit():
+            raise ValidationFailed("Choose the credit this reversal takes back.", field="credit_id")
+        credit = get_bank_entry_for(user, int(raw))
+        bank_reversal_resolve(
+            by=user, entry=entry, credit=credit, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(amount)s %(currency)s: the credit of %(day)s is taken back.")
+            % {"amount": entry.amount, "currency": entry.currency, "day": credit.booking_date},
+        )
     return redirect(reverse("banking:queue"))
 
 

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from raktas.banking.selectors import bank_entries_waiting
 from raktas.collection.models import TaskStatus
 from raktas.collection.selectors import (
     collection_tasks_visible_to,
@@ -98,6 +99,7 @@ def credit_home(request: HttpRequest) -> HttpResponse:
             "holds": holds,
             "may_lift": has_right(user, Action.CLIENT_CREDIT),
             "low_grades": list(low_grades_visible_to(user)[:30]),
+            "bank_waiting": bank_entries_waiting(user),
         },
     )
 

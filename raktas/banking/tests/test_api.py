@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from raktas.api.testing import Case, as_persona, expect
 from raktas.banking.models import BankEntry, BankEntryStatus
 from raktas.banking.services import bank_import
-from raktas.banking.tests.conftest import read
+from raktas.banking.tests.conftest import D, read
+from raktas.ledger.selectors import client_balance
 from raktas.receivables.tests.personas import run_case
 
 BANK_WORK = {"finance": 200, "director": 200}
@@ -25,6 +27,12 @@ CASES = [
     ),
     Case(
         "POST",
+        "/api/v1/bank/entries/{reversal}/reverse",
+        expect(404, **BANK_WORK),
+        body={"credit_id": "{credit}", "note": "returned by the payer's bank"},
+    ),
+    Case(
+        "POST",
         "/api/v1/bank/entries/{entry}/ignore",
         expect(404, **BANK_WORK),
         body={"note": "Refund from a supplier"},
@@ -34,11 +42,22 @@ CASES = [
 
 def _waiting_entry(world, ids):
     """An imported statement whose 99.99 from an unknown payer waits for finance."""
+    # Reversals imported before the credits they take back wait for finance too.
+    bank_import(by=world.persona("finance"), data=read("camt053_v08_reversals.xml"))
     bank_import(by=world.persona("finance"), data=read("camt053_v08.xml"))
-    entry = BankEntry.objects.get(status=BankEntryStatus.UNMATCHED, amount="99.99")
+    entry = BankEntry.objects.get(
+        status=BankEntryStatus.UNMATCHED, amount="99.99", is_reversal=False
+    )
     # A different file for the upload case, so the upload creates entries of its own.
     upload = read("camt054_v08.xml")
-    return {"entry": entry.pk, "upload": ("camt054.xml", upload)}
+    reversal = BankEntry.objects.get(is_reversal=True, amount="242.00")
+    credit = BankEntry.objects.get(is_reversal=False, amount="242.00")
+    return {
+        "entry": entry.pk,
+        "upload": ("camt054.xml", upload),
+        "reversal": reversal.pk,
+        "credit": credit.pk,
+    }
 
 
 @pytest.mark.django_db
@@ -94,3 +113,34 @@ def test_a_malformed_upload_is_refused_and_imports_nothing(world):
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "bad_camt"
     assert not BankEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_waiting_reversal_is_placed_through_the_api(world, books):
+    fin = world.persona("finance")
+    bank_import(by=fin, data=read("camt053_v08.xml"))
+    api = as_persona(world, "finance")
+    imported = api.client.post(
+        "/api/v1/bank/imports",
+        {
+            "file": SimpleUploadedFile(
+                "rev.xml", read("camt053_v08_reversals.xml"), "application/xml"
+            )
+        },
+        headers=api.headers,
+    )
+    assert imported.status_code == 201, imported.content
+    body = imported.json()
+    assert body["statement"]["reversals"] == 4
+    by_amount = {e["amount"]: e for e in body["entries"]}
+    assert by_amount["1210.00"]["is_reversal"] is True
+    assert by_amount["1210.00"]["status"] == "matched"
+    waiting = by_amount["242.00"]
+    assert waiting["status"] == "unmatched" and waiting["reverses_id"] is None
+    credit_id = waiting["suggestions"][0]["entry_id"]
+    wrong = api.post(f"bank/entries/{waiting['id']}/reverse", {"credit_id": 999999})
+    assert wrong.status_code == 404 and wrong.json()["error"]["field"] == "credit_id"
+    done = api.post(f"bank/entries/{waiting['id']}/reverse", {"credit_id": credit_id})
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "resolved" and done.json()["reverses_id"] == credit_id
+    assert client_balance(world.client_b)["balance"] == D("242.00")

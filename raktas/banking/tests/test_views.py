@@ -43,3 +43,48 @@ def test_only_finance_and_the_director_see_the_bank_page(world):
     assert _login(world, "director").get("/bank/").status_code == 200
     for name in ("kam_a", "head", "desk"):
         assert _login(world, name).get("/bank/").status_code == 403, name
+
+
+@pytest.mark.django_db
+def test_a_waiting_reversal_is_taken_back_on_the_page(world, books):
+    web = _login(world, "finance")
+    web.post("/bank/upload/", {"file": SimpleUploadedFile("a.xml", read("camt053_v08.xml"))})
+    upload = SimpleUploadedFile("rev.xml", read("camt053_v08_reversals.xml"), "application/xml")
+    html = web.post("/bank/upload/", {"file": upload}, follow=True).content.decode()
+    assert "4 reversals of earlier credits, 3 reversed in the ledger, 1 waiting" in html
+    waiting = BankEntry.objects.get(is_reversal=True, status=BankEntryStatus.UNMATCHED)
+    credit = BankEntry.objects.get(is_reversal=False, amount=waiting.amount)
+    assert f'name="credit_id" value="{credit.pk}"' in html
+    assert f'action="/bank/entries/{waiting.pk}/reverse/"' in html
+    done = web.post(
+        f"/bank/entries/{waiting.pk}/reverse/", {"credit_id": str(credit.pk)}, follow=True
+    )
+    assert "is taken back" in done.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == BankEntryStatus.RESOLVED and waiting.reverses == credit
+    refused = web.post(f"/bank/entries/{waiting.pk}/reverse/", {"credit_id": ""}, follow=True)
+    assert "already" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_bank_page_is_finances_day_with_override_requests_and_credit_links(world):
+    from raktas.credit.models import OverrideRequest
+    from raktas.credit.services import CreditRefused
+    from raktas.credit.testing import draft, set_limit
+    from raktas.orders.services import order_submit
+
+    set_limit(world.client_a, "50.00")
+    order = draft(world, world.client_a, 5)
+    with pytest.raises(CreditRefused):
+        order_submit(by=world.kam_a, order=order)
+    override = OverrideRequest.objects.get(order=order)
+    html = _login(world, "finance").get("/bank/").content.decode()
+    assert f'href="/credit/overrides/{override.pk}/"' in html
+    assert 'href="/credit/"' in html and 'href="/credit/collection/"' in html
+    # The director decides it: the page says so with a link to the credit page.
+    assert "Decide on the credit page" in _login(world, "director").get("/bank/").content.decode()
+    assert "Decide on the credit page" not in html
+    # And the credit page points finance back at the bank queue.
+    credit_home = _login(world, "finance").get("/credit/").content.decode()
+    assert 'href="/bank/"' in credit_home and "0 entries waiting" in credit_home
+    assert 'href="/bank/"' not in _login(world, "head").get("/credit/").content.decode()

@@ -49,7 +49,8 @@ def nav_items(context: template.Context) -> list[NavItem]:
     if roles & {Role.DIRECTOR, Role.FINANCE}:
         items.append(("receivables:aging", _("Aging"), ("receivables:aging",)))
     if Role.FINANCE in roles:
-        items.append(("banking:queue", _("Bank"), ("banking:queue",)))
+        # Finance's day: bank entries to place, override requests waiting, links on.
+        items.append(("banking:queue", _("Finance"), ("banking:queue",)))
     if roles & {Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE}:
         items.append(("analytics:overview", _("Analytics"), ("analytics:overview",)))
     view = match.view_name if match else ""

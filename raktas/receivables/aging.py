@@ -16,6 +16,13 @@ settled on or before D is open 0 on D and is skipped unless it falls into the
 days-late window; invoices open now, or settled after D, have their allocations
 summed through a covering index. The same SQL runs on SQLite, PostgreSQL and, in
 benchmarks/bench_aging.py, DuckDB.
+
+**Unapplied** money is what the client paid or was credited on or before D that settles
+no invoice on D: payments received (not reversed on or before D) less their allocations
+live on D, plus credit notes against no invoice. It is a separate column (a credit,
+subtracted), not a bucket, so the buckets still add up to the open invoices and
+``net = open invoices − unapplied`` is the ledger balance on D
+(invoices − payments − credit notes + reversals, each dated on or before D).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from django.db.models import QuerySet
 from raktas.clients.models import Client
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.money import ZERO, q2
-from raktas.ledger.models import Allocation, CreditNote, Invoice
+from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment, PaymentReversal
 
 # Invoices settled within this many days before D still count for "average days late".
 LATE_WINDOW_DAYS = 365
@@ -161,6 +168,42 @@ GROUP BY t.client_id, t.bucket
     return sql, params
 
 
+def unapplied_sql(
+    *,
+    as_of: dt.date,
+    client_filter_sql: str = "",
+    client_filter_params: Sequence[Any] = (),
+    tables: dict[str, str] | None = None,
+) -> tuple[str, list[Any]]:
+    """A row per client with the money it had paid or been credited on ``as_of`` that
+    settled no invoice that day: payments received on or before D, less those reversed
+    on or before D, less allocations live on D, plus credit notes against no invoice
+    issued on or before D. Plain SQL for SQLite, PostgreSQL and DuckDB."""
+    t = tables or {
+        "payment": Payment._meta.db_table,
+        "reversal": PaymentReversal._meta.db_table,
+        "allocation": Allocation._meta.db_table,
+        "creditnote": CreditNote._meta.db_table,
+    }
+    scope = f"WHERE u.client_id IN ({client_filter_sql})" if client_filter_sql else ""
+    sql = f"""
+SELECT u.client_id, SUM(u.amt) AS unapplied FROM (
+  SELECT p.client_id, p.amount AS amt FROM {t["payment"]} p WHERE p.received_on <= %s
+  UNION ALL
+  SELECT r.client_id, -r.amount FROM {t["reversal"]} r WHERE r.reversed_on <= %s
+  UNION ALL
+  SELECT p.client_id, -a.amount FROM {t["allocation"]} a
+    JOIN {t["payment"]} p ON p.id = a.payment_id
+  WHERE a.allocated_on <= %s AND (a.reversed_on IS NULL OR a.reversed_on > %s)
+  UNION ALL
+  SELECT c.client_id, c.gross_total FROM {t["creditnote"]} c
+  WHERE c.invoice_id IS NULL AND c.issue_date <= %s
+) u {scope}
+GROUP BY u.client_id
+"""
+    return sql, [as_of] * 5 + list(client_filter_params)
+
+
 def _money(value: Any) -> Decimal:
     """SQLite sums decimals as floats: back to exact cents."""
     if value is None:
@@ -185,10 +228,24 @@ class AgingRow:
     owner: str = ""
     team: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Paid or credited, settling no invoice on the day (a credit; see the module doc).
+    unapplied: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
+        """Open invoices: the sum of the buckets."""
         return sum(self.buckets, ZERO)
+
+    @property
+    def unapplied_credit(self) -> Decimal:
+        """Unapplied money as it counts towards the balance: negative."""
+        return -self.unapplied
+
+    @property
+    def net(self) -> Decimal:
+        """What the client owes on the day: open invoices less unapplied money, which
+        is the ledger balance on that day."""
+        return self.total - self.unapplied
 
     @property
     def overdue(self) -> Decimal:
@@ -215,6 +272,7 @@ class AgingRow:
         self.sales_window += other.sales_window
         self.late_days += other.late_days
         self.settled_count += other.settled_count
+        self.unapplied += other.unapplied
 
 
 @dataclass
@@ -248,9 +306,7 @@ def raw_aging(
     clients: QuerySet[Client] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Run the aggregate query on the default database; ``clients`` limits it."""
-    filter_sql, filter_params = "", ()
-    if clients is not None:
-        filter_sql, filter_params = clients.values("pk").query.sql_with_params()
+    filter_sql, filter_params = _client_filter(clients)
     sql, params = aging_sql(
         connection.vendor,
         as_of=as_of,
@@ -262,6 +318,24 @@ def raw_aging(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+def _client_filter(clients: QuerySet[Client] | None) -> tuple[str, Sequence[Any]]:
+    if clients is None:
+        return "", ()
+    return clients.values("pk").query.sql_with_params()
+
+
+def raw_unapplied(*, as_of: dt.date, clients: QuerySet[Client] | None = None) -> dict[int, Decimal]:
+    """Unapplied money per client on ``as_of`` (non-zero only)."""
+    filter_sql, filter_params = _client_filter(clients)
+    sql, params = unapplied_sql(
+        as_of=as_of, client_filter_sql=filter_sql, client_filter_params=filter_params
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {int(client_id): _money(amount) for client_id, amount in cursor.fetchall()}
+    return {k: v for k, v in found.items() if v != 0}
 
 
 def rows_from_raw(raw: Iterable[Sequence[Any]], n_buckets: int) -> dict[int, AgingRow]:
@@ -290,14 +364,22 @@ def aging_report(
     include_settled: bool = False,
 ) -> AgingReport:
     """Aging of ``clients`` (already scoped by the caller's selector; None for all) as
-    of ``as_of``, by client, KAM, team and company. Clients with nothing open are left
-    out unless ``include_settled``."""
+    of ``as_of``, by client, KAM, team and company, with each row's unapplied money.
+    Clients with nothing open and nothing unapplied are left out unless
+    ``include_settled``."""
     edges = tuple(edges) if edges else parse_edges(None)
     dso_days = dso_days or int(getattr(settings, "AGING_DSO_DAYS", 90))
     n = len(edges) + 2
     per_client = rows_from_raw(
         raw_aging(as_of=as_of, edges=edges, dso_days=dso_days, clients=clients), n
     )
+    for client_id, amount in raw_unapplied(as_of=as_of, clients=clients).items():
+        row = per_client.get(client_id)
+        if row is None:
+            row = per_client[client_id] = AgingRow(
+                key=str(client_id), label="", buckets=[ZERO] * n, client_id=client_id
+            )
+        row.unapplied = amount
     # Plain tuples, not model instances: a company-wide report names thousands of clients.
     people = {
         pk: (legal_name, owner_id, first or "", last or "", username, team_id, team_name)
@@ -319,7 +401,7 @@ def aging_report(
     teams: dict[str, AgingRow] = {}
     company = AgingRow(key="company", label="Company", buckets=[ZERO] * n)
     for client_id, row in per_client.items():
-        if not include_settled and row.total == 0:
+        if not include_settled and row.total == 0 and row.unapplied == 0:
             continue
         legal_name, owner_id, first, last, username, team_id, team_name = people[client_id]
         row.label = legal_name

@@ -43,6 +43,8 @@ def _row(row: AgingRow, labels: list[str], dso_days: int) -> dict[str, Any]:
         "buckets": [{"bucket": b, "amount": a} for b, a in zip(labels, row.buckets, strict=True)],
         "total": row.total,
         "overdue": row.overdue,
+        "unapplied": row.unapplied,
+        "net": row.net,
         "open_invoices": row.open_invoices,
         "dso": row.dso(dso_days),
         "average_days_late": row.average_days_late,

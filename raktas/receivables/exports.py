@@ -25,7 +25,8 @@ def aging_workbook(report: AgingReport, invoices: list[OpenInvoice] | None = Non
         head = ["Name"]
         if by == "client":
             head += ["KAM", "Team"]
-        head += [*report.labels, "Open total", "Overdue", "Open invoices"]
+        head += [*report.labels, "Open total", "Overdue", "Unapplied", "Net balance"]
+        head += ["Open invoices"]
         head += [f"DSO ({report.dso_days} d)", "Avg days late"]
         for col, text in enumerate(head, start=1):
             put(ws, 3, col, text, bold=True)
@@ -33,7 +34,9 @@ def aging_workbook(report: AgingReport, invoices: list[OpenInvoice] | None = Non
             values: list[object] = [row.label]
             if by == "client":
                 values += [row.owner, row.team]
-            values += [*row.buckets, row.total, row.overdue, row.open_invoices]
+            # Unapplied money is a credit: shown negative, so Net = Open total + Unapplied.
+            values += [*row.buckets, row.total, row.overdue, -row.unapplied, row.net]
+            values += [row.open_invoices]
             values += [row.dso(report.dso_days), row.average_days_late]
             for col, value in enumerate(values, start=1):
                 if value is not None:

@@ -44,8 +44,13 @@ class AgingRowOut(Out):
     owner: str = ""
     team: str = ""
     buckets: list[BucketOut]
-    total: Money
+    total: Money = Field(description="Open invoices: the buckets add up to it")
     overdue: Money
+    unapplied: Money = Field(
+        description="Paid or credited on the day but settling no invoice (payments not "
+        "allocated, credit notes against no invoice): a credit"
+    )
+    net: Money = Field(description="total − unapplied: the ledger balance on the day")
     open_invoices: int
     dso: Decimal | None = Field(None, description="Days sales outstanding")
     average_days_late: Decimal | None = None

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from raktas.core.exceptions import ValidationFailed
@@ -58,7 +59,12 @@ def aging_page(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             "by": by,
-            "groupings": GROUPINGS,
+            "groupings": [
+                ("client", _("Client")),
+                ("kam", _("KAM")),
+                ("team", _("Team")),
+                ("company", _("Company")),
+            ],
             "rows": [(row, list(zip(report.labels, row.buckets, strict=True))) for row in rows],
             "company": list(zip(report.labels, report.company.buckets, strict=True)),
             "buckets": ",".join(str(e) for e in edges),

@@ -161,6 +161,9 @@ class LedgerMachine(RuleBasedStateMachine):
         invoices = list(Invoice.objects.filter(client=self.client))
         allocations = list(Allocation.objects.filter(invoice__client=self.client))
         notes = list(CreditNote.objects.filter(client=self.client, invoice__isnull=False))
+        all_notes = list(CreditNote.objects.filter(client=self.client))
+        payments = list(Payment.objects.filter(client=self.client))
+        reversals = list(PaymentReversal.objects.filter(client=self.client))
         day = DAY0
         while day <= self.day + dt.timedelta(days=1):
             expected = Decimal("0")
@@ -191,7 +194,19 @@ class LedgerMachine(RuleBasedStateMachine):
             report = aging_report(clients=clients, as_of=day, edges=(1, 2, 3))
             got = report.company
             assert sum(got.buckets, Decimal("0")) == got.total == expected
+            # Unapplied money (payments not allocated, credit notes against no invoice)
+            # is beside the buckets: net = open invoices − unapplied = the ledger balance
+            # from the dated rows on that day.
+            balance_on_day = (
+                sum((i.gross_total for i in invoices if i.issue_date <= day), Decimal("0"))
+                - sum((p.amount for p in payments if p.received_on <= day), Decimal("0"))
+                - sum((n.gross_total for n in all_notes if n.issue_date <= day), Decimal("0"))
+                + sum((r.amount for r in reversals if r.reversed_on <= day), Decimal("0"))
+            )
+            assert got.unapplied >= 0
+            assert got.net == got.total - got.unapplied == balance_on_day
             day += dt.timedelta(days=1)
+        assert got.net == client_balance(self.client)["balance"]
 
 
 @pytest.mark.django_db

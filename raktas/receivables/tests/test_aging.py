@@ -176,3 +176,49 @@ def test_drill_down_lists_the_invoices_behind_a_bucket(world):
     ]
     only = aging_invoices_for(fin, as_of=dt.date(2026, 3, 1), bucket="31-60")
     assert [r.invoice_id for r in only] == [old.pk]
+
+
+@pytest.mark.django_db
+def test_unapplied_money_is_beside_the_buckets_and_net_is_the_ledger_balance(world):
+    from raktas.ledger.selectors import client_balance
+
+    fin = world.persona("finance")
+    inv = invoice(fin, world.client_a, "100.00", JAN1, due_in=30)
+    # 150 paid on 10 Feb without allocating: 150 unapplied, 100 still open.
+    payment = pay(fin, world.client_a, "150.00", dt.date(2026, 2, 10), to=inv, part="0.01")
+    credit(fin, world.client_a, "20.00", dt.date(2026, 2, 20), None)  # against no invoice
+    feb = one(aging_for(fin, as_of=dt.date(2026, 2, 28)), world.client_a)
+    assert feb.total == sum(feb.buckets, D("0")) == D("99.99")
+    assert feb.unapplied == D("169.99")  # 149.99 of the payment + the 20.00 credit note
+    assert feb.net == D("-70.00") == client_balance(world.client_a)["balance"]
+    # Before the payment: nothing unapplied; before the credit note: only the payment.
+    jan = one(aging_for(fin, as_of=dt.date(2026, 1, 31)), world.client_a)
+    assert jan.unapplied == D("0") and jan.net == D("100.00")
+    mid = one(aging_for(fin, as_of=dt.date(2026, 2, 15)), world.client_a)
+    assert mid.unapplied == D("149.99") and mid.net == D("-50.00")
+    # Allocating the rest on 5 March applies it from that day on, not before.
+    payment_allocate(by=fin, payment=payment, allocate=[(inv, D("99.99"))], on=dt.date(2026, 3, 5))
+    assert one(aging_for(fin, as_of=dt.date(2026, 2, 28)), world.client_a).unapplied == D("169.99")
+    march = one(aging_for(fin, as_of=dt.date(2026, 3, 31)), world.client_a)
+    # Nothing open, only money on account: the client still has a row.
+    assert march.total == D("0") and march.unapplied == D("70.00") and march.net == D("-70.00")
+    report = aging_for(fin, as_of=dt.date(2026, 3, 31))
+    assert report.company.unapplied == sum((r.unapplied for r in report.clients), D("0"))
+    assert report.company.net == report.company.total - report.company.unapplied
+    kam = next(r for r in report.kams if r.key == str(world.client_a.owner_id))
+    assert kam.unapplied >= D("70.00")
+
+
+@pytest.mark.django_db
+def test_a_reversed_payment_stops_being_unapplied_on_its_reversal_day(world):
+    fin = world.persona("finance")
+    invoice(fin, world.client_b, "50.00", JAN1, due_in=30)
+    payment = pay(fin, world.client_b, "80.00", dt.date(2026, 2, 1))  # 50 applied, 30 not
+    before = one(aging_for(fin, as_of=dt.date(2026, 2, 9)), world.client_b)
+    assert (before.total, before.unapplied, before.net) == (D("0"), D("30.00"), D("-30.00"))
+    payment_reverse(by=fin, payment=payment, reversed_on=dt.date(2026, 2, 10), reason="bounced")
+    after = one(aging_for(fin, as_of=dt.date(2026, 2, 10)), world.client_b)
+    assert (after.total, after.unapplied, after.net) == (D("50.00"), D("0"), D("50.00"))
+    # The past is unchanged by the reversal.
+    again = one(aging_for(fin, as_of=dt.date(2026, 2, 9)), world.client_b)
+    assert (again.total, again.unapplied) == (D("0"), D("30.00"))

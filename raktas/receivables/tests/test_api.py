@@ -117,3 +117,26 @@ def test_finance_reverses_a_payment_and_the_invoice_reopens(world):
     assert inv.open_amount == D("50.00")
     again = as_persona(world, "finance").post(f"payments/{payment.pk}/reverse", {"reason": "x"})
     assert again.status_code == 409
+
+
+@pytest.mark.django_db
+def test_unapplied_money_in_the_aging_api_and_xlsx(world):
+    fin = world.persona("finance")
+    inv = invoice(fin, world.client_a, "100.00", dt.date(2026, 1, 1))
+    pay(fin, world.client_a, "130.00", dt.date(2026, 2, 1), to=inv, part="60.00")
+    api = as_persona(world, "finance")
+    body = api.get("receivables/aging", as_of="2026-02-28").json()
+    row = next(r for r in body["rows"] if r["client_id"] == world.client_a.pk)
+    assert (row["total"], row["unapplied"], row["net"]) == ("40.00", "70.00", "-30.00")
+    assert sum(D(b["amount"]) for b in row["buckets"]) == D(row["total"])
+    assert body["company"]["unapplied"] == "70.00"
+    # A KAM of other clients sees none of it.
+    other = as_persona(world, "kam_b").get("receivables/aging", as_of="2026-02-28").json()
+    assert other["company"]["unapplied"] == "0.00"
+    xlsx = api.get("receivables/aging.xlsx", as_of="2026-02-28")
+    ws = load_workbook(io.BytesIO(xlsx.content))["By client"]
+    head = [c.value for c in ws[3]]
+    values = dict(zip(head, [c.value for c in ws[4]], strict=False))
+    assert (
+        values["Open total"] == 40 and values["Unapplied"] == -70 and values["Net balance"] == -30
+    )

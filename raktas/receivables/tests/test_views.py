@@ -35,3 +35,16 @@ def test_desk_may_not_see_the_aging_page_and_kams_not_other_clients(world):
     assert other.status_code == 404
     bad = _login(world, "finance").get("/receivables/aging/", {"buckets": "60,30"})
     assert bad.status_code == 200 and "increasing" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_aging_page_shows_unapplied_money_and_the_net_balance(world):
+    from raktas.receivables.tests.helpers import pay
+
+    fin = world.persona("finance")
+    inv = invoice(fin, world.client_a, "100.00", dt.date(2026, 1, 1))
+    pay(fin, world.client_a, "130.00", dt.date(2026, 2, 1), to=inv, part="60.00")
+    html = _login(world, "finance").get("/receivables/aging/", {"as_of": "2026-02-28"})
+    text = html.content.decode()
+    assert "Unapplied" in text and "Net balance" in text
+    assert text.count("-€70.00") >= 2 and "-€30.00" in text  # the row and the total

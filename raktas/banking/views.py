@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from raktas.banking.models import BankEntryStatus
 from raktas.banking.selectors import bank_entries_visible_to, finance_day, get_bank_entry_for
 from raktas.banking.services import (
+    ImportResult,
     bank_entry_ignore,
     bank_entry_resolve,
     bank_import,
@@ -31,6 +32,35 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def import_message(result: ImportResult) -> str:
+    """The import's summary for the page, in the user's language."""
+    s = result.statement
+    text = _(
+        "%(kind)s %(statement)s: %(credits)s credit entries, %(matched)s matched, "
+        "%(waiting)s waiting for finance, %(duplicates)s already imported, "
+        "%(skipped)s skipped (debits, pending)."
+    ) % {
+        "kind": s.kind,
+        "statement": s.statement_id or s.message_id,
+        "credits": s.entries,
+        "matched": len(result.matched),
+        "waiting": len(result.unmatched),
+        "duplicates": result.duplicates,
+        "skipped": result.skipped,
+    }
+    if result.reversals:
+        applied = sum(1 for e in result.reversals if e.status == BankEntryStatus.MATCHED)
+        text += " " + _(
+            "%(n)s reversals of earlier credits: %(applied)s reversed in the ledger, "
+            "%(waiting)s waiting for finance."
+        ) % {
+            "n": len(result.reversals),
+            "applied": applied,
+            "waiting": len(result.reversals) - applied,
+        }
+    return text
 
 
 @login_required
@@ -52,16 +82,21 @@ def bank_queue(request: HttpRequest) -> HttpResponse:
 def bank_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "Choose a camt.053 or camt.054 file.")
+        messages.error(request, _("Choose a camt.053 or camt.054 file."))
         return redirect(reverse("banking:queue"))
     try:
         result = bank_import(by=_user(request), data=upload.read(), file_name=upload.name or "")
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
-        messages.error(request, f"{upload.name}: nothing imported: {exc.message}")
+        # The parser's reason (naming the entry and element) stays as it is: English.
+        messages.error(
+            request,
+            _("%(file)s: nothing imported: %(reason)s")
+            % {"file": upload.name, "reason": exc.message},
+        )
     else:
-        messages.success(request, result.summary())
+        messages.success(request, import_message(result))
     return redirect(reverse("banking:queue"))
 
 
@@ -96,7 +131,11 @@ def bank_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{entry.amount} {entry.currency} assigned to {client}.")
+        messages.success(
+            request,
+            _("%(amount)s %(currency)s assigned to %(client)s.")
+            % {"amount": entry.amount, "currency": entry.currency, "client": client},
+        )
     return redirect(reverse("banking:queue"))
 
 
@@ -138,5 +177,9 @@ def bank_ignore(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{entry.amount} {entry.currency} taken off the queue.")
+        messages.success(
+            request,
+            _("%(amount)s %(currency)s taken off the queue.")
+            % {"amount": entry.amount, "currency": entry.currency},
+        )
     return redirect(reverse("banking:queue"))

@@ -51,7 +51,7 @@ def test_a_waiting_reversal_is_taken_back_on_the_page(world, books):
     web.post("/bank/upload/", {"file": SimpleUploadedFile("a.xml", read("camt053_v08.xml"))})
     upload = SimpleUploadedFile("rev.xml", read("camt053_v08_reversals.xml"), "application/xml")
     html = web.post("/bank/upload/", {"file": upload}, follow=True).content.decode()
-    assert "4 reversals of earlier credits, 3 reversed in the ledger, 1 waiting" in html
+    assert "4 reversals of earlier credits: 3 reversed in the ledger, 1 waiting" in html
     waiting = BankEntry.objects.get(is_reversal=True, status=BankEntryStatus.UNMATCHED)
     credit = BankEntry.objects.get(is_reversal=False, amount=waiting.amount)
     assert f'name="credit_id" value="{credit.pk}"' in html
@@ -88,3 +88,13 @@ def test_the_bank_page_is_finances_day_with_override_requests_and_credit_links(w
     credit_home = _login(world, "finance").get("/credit/").content.decode()
     assert 'href="/bank/"' in credit_home and "0 entries waiting" in credit_home
     assert 'href="/bank/"' not in _login(world, "head").get("/credit/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_import_summary_is_in_lithuanian_on_a_lithuanian_page(world, books, settings):
+    web = _login(world, "finance")
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "lt"
+    upload = SimpleUploadedFile("stmt.xml", read("camt053_v08.xml"), "application/xml")
+    html = web.post("/bank/upload/", {"file": upload}, follow=True).content.decode()
+    assert "4 susieti, 1 laukia finansų skyriaus" in html
+    assert "waiting for finance" not in html

@@ -167,3 +167,18 @@ def test_finance_lifts_a_hold_from_the_page(world):
     assert response.status_code == 200
     hold.refresh_from_db()
     assert hold.lifted_at is not None
+
+
+def test_refusal_reasons_are_said_in_the_readers_language(world, settings):
+    _order, override = _refused(world)
+    head = browser(world, "head")
+    head.cookies[settings.LANGUAGE_COOKIE_NAME] = "lt"
+    for url in (f"/credit/overrides/{override.pk}/", "/credit/"):
+        html = head.get(url).content.decode()
+        assert "viršytų kredito limitą" in html, url
+        assert "is over the credit limit" not in html, url  # the stored English message
+    english = browser(world, "head").get(f"/credit/overrides/{override.pk}/").content.decode()
+    assert "would be over the credit limit" in english
+    assert (
+        "Viršytas kredito limitas" in head.get(f"/credit/overrides/{override.pk}/").content.decode()
+    )

@@ -203,7 +203,12 @@ def test_team_page_counts_each_kams_alerts_and_links_to_them(alerts: Alerts) -> 
     # clients, revenue, overdue, waiting, broken promises, calls due, churn risk
     kam_a = _team_row(page, w.kam_a)
     assert [re.sub(r"<[^>]+>", "", c) for c in kam_a[4:]] == ["1", "1", "1"]
-    assert f"{reverse('analytics:overview')}?kam={w.kam_a.pk}" in page
+    click_through = f"{reverse('analytics:overview')}?kam={w.kam_a.pk}"
+    assert click_through in page
+    # The click-through lists that KAM's clients at risk, not the rest of the team's.
+    at_risk = browser_for(w.head).get(click_through).content.decode()
+    assert reverse("analytics:client", args=[w.client_a.pk]) in at_risk
+    assert reverse("analytics:client", args=[w.client_d.pk]) not in at_risk
     assert reverse("credit:collection") in page
     deputy = _team_row(page, w.deputy)
     assert [re.sub(r"<[^>]+>", "", c) for c in deputy[4:]] == ["0", "0", "1"]

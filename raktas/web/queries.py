@@ -719,14 +719,21 @@ def tier_proposals_to_decide(user: User) -> int:
     return sum(1 for p in pending if can_decide_tier(user, p.client))
 
 
+def first_and_count(qs: QuerySet[Any], limit: int) -> tuple[list[Any], int]:
+    """The first ``limit`` rows and how many there are in all; the count costs a
+    query only when the list is full."""
+    rows = list(qs[:limit])
+    return rows, len(rows) if len(rows) < limit else qs.count()
+
+
 def decisions_for(user: User) -> dict[str, Any]:
     """What waits for a head of sales' or the director's decision: credit override
     requests (``raktas.credit.selectors.overrides_to_decide``) and tier proposals."""
     overrides = overrides_to_decide(user).select_related("order", "client", "requested_by")
-    listed = list(overrides.order_by("requested_at", "id")[:20])
+    listed, count = first_and_count(overrides.order_by("requested_at", "id"), 20)
     return {
         "overrides": listed,
-        "overrides_count": len(listed) if len(listed) < 20 else overrides.count(),
+        "overrides_count": count,
         "tier_proposals": tier_proposals_to_decide(user),
         "tier_proposals_capped": TIER_PROPOSALS_COUNTED,
     }
@@ -749,19 +756,23 @@ def today_for(user: User) -> dict[str, Any]:
     ctx: dict[str, Any] = {"today": day, "has_book": has_book}
     if has_book:
         overdue_sum = overdue.aggregate(t=Sum("open_amount"), n=Count("id"))
+        returned, returned_count = first_and_count(
+            orders.filter(status=OrderStatus.DRAFT, returned_count__gt=0).order_by("-id"), 25
+        )
+        waiting, waiting_count = first_and_count(
+            orders.filter(status=OrderStatus.SUBMITTED).order_by("submitted_at", "id"), 25
+        )
         ctx.update(
-            returned=list(
-                orders.filter(status=OrderStatus.DRAFT, returned_count__gt=0).order_by("-id")[:25]
-            ),
+            returned=returned,
+            returned_count=returned_count,
             overdue=[
                 {"invoice": inv, "days": (day - inv.due_date).days}
                 for inv in overdue.order_by("due_date", "id")[:25]
             ],
             overdue_total=overdue_sum["t"] or ZERO,
             overdue_count=overdue_sum["n"] or 0,
-            waiting=list(
-                orders.filter(status=OrderStatus.SUBMITTED).order_by("submitted_at", "id")[:25]
-            ),
+            waiting=waiting,
+            waiting_count=waiting_count,
             drafts=list(
                 orders.filter(status=OrderStatus.DRAFT, returned_count=0, kam=user).order_by("-id")[
                     :10

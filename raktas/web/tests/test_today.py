@@ -138,6 +138,24 @@ def test_a_dunning_call_is_closed_from_today(alerts: Alerts) -> None:
     assert follow_up.status == TaskStatus.OPEN
 
 
+def test_counts_are_of_all_rows_when_the_list_is_cut(alerts: Alerts) -> None:
+    w = alerts.book.world
+    now = timezone.now()
+    Order.objects.bulk_create(
+        Order(
+            client=w.client_a,
+            kam=w.kam_a,
+            status=OrderStatus.SUBMITTED,
+            submitted_at=now,
+            price_column=w.column,
+        )
+        for _ in range(30)
+    )
+    waiting = section(page_of(w.kam_a), "h-waiting")
+    assert '<span class="count">31</span>' in waiting  # 30 + the book's submitted order
+    assert waiting.count(f"{reverse('web:orders')}") == 25
+
+
 # --- the head of sales and the director -------------------------------------------------
 
 

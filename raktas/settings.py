@@ -239,11 +239,17 @@ COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "") or ""
 CREDIT_OVERDUE_GRACE_DAYS = env_int("CREDIT_OVERDUE_GRACE_DAYS", 15, minimum=0)
 # E-mail (dunning reminders and letters) goes through Django's mailers: the console
 # backend by default, so nothing leaves the machine until SMTP is configured.
-EMAIL_BACKEND_PATH = (
-    env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-    or "django.core.mail.backends.console.EmailBackend"
+# The demo writes each message as a file under var/mail/ instead, so the first collection
+# run's reminders do not bury the printed logins.
+_DEFAULT_EMAIL_BACKEND = (
+    "django.core.mail.backends.filebased.EmailBackend"
+    if RAKTAS_ENV == "demo"
+    else "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_BACKEND_PATH = env_str("EMAIL_BACKEND", _DEFAULT_EMAIL_BACKEND) or _DEFAULT_EMAIL_BACKEND
 _mail_options: dict[str, object] = {}
+if EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
+    _mail_options = {"file_path": env_str("EMAIL_FILE_PATH", "") or str(DATA_DIR / "mail")}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     _mail_options = {
         "host": env_str("EMAIL_HOST", "localhost") or "localhost",

@@ -9,13 +9,17 @@ from django.db import connection
 from raktas.core import env
 
 
-def _import_settings(**overrides: str) -> subprocess.CompletedProcess[str]:
+def _import_settings(
+    code: str = "print(s.DEBUG, s.RAKTAS_ENV)", **overrides: str
+) -> subprocess.CompletedProcess[str]:
     environ = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "RAKTAS_ENV", "DEBUG"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "RAKTAS_ENV", "DEBUG", "EMAIL_BACKEND", "EMAIL_FILE_PATH"}
     }
     environ.update(overrides)
-    return subprocess.run(
-        [sys.executable, "-c", "import raktas.settings as s; print(s.DEBUG, s.RAKTAS_ENV)"],
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", "import raktas.settings as s; " + code],
         env=environ,
         capture_output=True,
         text=True,
@@ -33,6 +37,18 @@ def test_demo_mode_starts_without_secret_key_and_debug_is_off_by_default():
     result = _import_settings(RAKTAS_ENV="demo")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "demo"]
+
+
+MAILER = "m = s.MAILERS['default']; print(m['BACKEND'].rsplit('.', 2)[1], m['OPTIONS'])"
+
+
+def test_the_demo_writes_mail_to_files_and_production_prints_it(tmp_path):
+    demo = _import_settings(MAILER, RAKTAS_ENV="demo", RAKTAS_DATA_DIR=str(tmp_path))
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.strip() == f"filebased {{'file_path': '{tmp_path / 'mail'}'}}"
+    prod = _import_settings(MAILER, RAKTAS_ENV="production", SECRET_KEY="x" * 50)
+    assert prod.returncode == 0, prod.stderr
+    assert prod.stdout.strip() == "console {}"
 
 
 def test_a_bad_boolean_fails_loudly():

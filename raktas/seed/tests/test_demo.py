@@ -12,6 +12,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from raktas.clients.models import Client
+from raktas.collection.models import CollectionTask, DunningStep, TaskKind
 from raktas.credit.models import CreditScore
 from raktas.org.models import Role, User
 from raktas.seed.people import PEOPLE
@@ -31,6 +32,8 @@ def test_demo_sets_up_users_with_printed_passwords_and_seeds_once(tmp_path):
         call_command("demo", "--no-serve", stdout=first)
         clients = Client.objects.count()
         scored = CreditScore.objects.count()
+        calls = CollectionTask.objects.filter(kind=TaskKind.DUNNING_CALL).count()
+        steps = DunningStep.objects.count()
         waiting = DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).count()
         second = io.StringIO()
         call_command("demo", "--no-serve", "--port", "8123", stdout=second)
@@ -40,7 +43,9 @@ def test_demo_sets_up_users_with_printed_passwords_and_seeds_once(tmp_path):
     # The seed's credit scores were enqueued and run before serving: nothing waits.
     assert scored == clients
     assert waiting == 0
-    assert "background tasks: ran the 1 waiting" in first.getvalue()
+    # ... and so was today's collection run, so the demo opens with dunning to look at.
+    assert steps > 0 and calls > 0
+    assert "background tasks: ran the 2 waiting" in first.getvalue()
     assert "already loaded" in second.getvalue()
     logins = tmp_path / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600

@@ -3,7 +3,8 @@
 Sets up and starts the demo: migrates the SQLite database under var/ (the console
 script sets RAKTAS_ENV=demo), loads the small seed when the database is empty,
 creates or refreshes the demo users and their passwords, collects the static files,
-runs whatever waits on the task queue (the first time: every client's credit score),
+runs whatever waits on the task queue (the first time: every client's credit score and
+today's collection run),
 prints the logins and serves, with a task worker (``raktas db_worker``) beside the
 server so that work enqueued while you click (a payment's score) runs at once.
 """
@@ -22,7 +23,7 @@ from django.db import connection
 from django.tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 
-from raktas.collection.tasks import run_queued_tasks
+from raktas.collection.tasks import daily_collection_run, run_queued_tasks
 from raktas.credit.tasks import refresh_all_scores
 from raktas.seed import people
 from raktas.seed.generator import SCALES
@@ -66,8 +67,11 @@ class Command(BaseCommand):
                 f"{report.counts['orders.Order']:,} orders, "
                 f"{report.counts['ledger.Invoice']:,} invoices in {report.seconds_total:.1f} s"
             )
-            # The seed writes the ledger in bulk, past the payment hooks: score once.
+            # The seed writes the ledger in bulk, past the payment hooks: score once, and
+            # run today's collection once, so the demo opens with dunning calls, holds
+            # and letters to look at (its e-mails go to files under var/mail/).
             refresh_all_scores.enqueue()
+            daily_collection_run.enqueue()
         users = people.ensure_people()
         people.ensure_delegation(users)
         path = logins_file()
@@ -76,6 +80,9 @@ class Command(BaseCommand):
         ran = run_queued_tasks()
         if ran:
             out.write(f"==> background tasks: ran the {ran} waiting on the queue")
+        mail = settings.MAILERS["default"].get("OPTIONS", {}).get("file_path")
+        if mail:
+            out.write(f"==> e-mail (dunning reminders) is written to files in {mail}")
         url = f"http://{options['host']}:{options['port']}/"
         out.write("")
         out.write(self.style.SUCCESS("Raktas demo — sign in as any of these:"))

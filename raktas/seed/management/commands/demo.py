@@ -80,7 +80,8 @@ class Command(BaseCommand):
         ran = run_queued_tasks()
         if ran:
             out.write(f"==> background tasks: ran the {ran} waiting on the queue")
-        mail = settings.MAILERS["default"].get("OPTIONS", {}).get("file_path")
+        mailer: dict[str, Any] = settings.MAILERS["default"]
+        mail = (mailer.get("OPTIONS") or {}).get("file_path")
         if mail:
             out.write(f"==> e-mail (dunning reminders) is written to files in {mail}")
         url = f"http://{options['host']}:{options['port']}/"

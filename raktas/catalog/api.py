@@ -32,6 +32,7 @@ from raktas.catalog.selectors import (
 )
 from raktas.catalog.services import price_set, product_create, product_update
 from raktas.core.exceptions import NotFound, ValidationFailed
+from raktas.core.search import matches, search_term
 
 router = Router()
 
@@ -53,7 +54,8 @@ def list_products(
     qs: QuerySet[Product] = products_visible_to(current_user(request))
     if filters.q:
         term = filters.q.strip()
-        qs = qs.filter(Q(sku__icontains=term) | Q(name__icontains=term))
+        # The name without regard to case or diacritics (raktas.core.search).
+        qs = qs.filter(Q(sku__icontains=term) | matches(search_term(term)))
     if filters.category is not None:
         qs = qs.filter(category_id=filters.category)
     if filters.active is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from raktas.core.money import PriceField
+from raktas.core.search import product_search_text
 
 
 class Category(models.Model):
@@ -41,6 +43,9 @@ class Product(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     active = models.BooleanField(_("active"), default=True)
+    # The name folded for search (raktas.core.search): kept by save(), the importer and
+    # the seed; never edited by hand.
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         ordering = ["sku"]
@@ -53,6 +58,13 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = product_search_text(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 class PriceList(models.Model):

@@ -44,6 +44,7 @@ from raktas.clients.services import (
     contact_update,
 )
 from raktas.core.exceptions import ValidationFailed
+from raktas.core.search import matches, search_term
 from raktas.org.access import scope_for
 from raktas.org.models import User
 
@@ -99,11 +100,11 @@ def list_clients(
         qs = qs.filter(owner_id=filters.owner)
     if filters.q:
         term = filters.q.strip()
+        # Legal name and city without regard to case or diacritics (raktas.core.search).
         qs = qs.filter(
-            Q(legal_name__icontains=term)
+            matches(search_term(term))
             | Q(registration_code__icontains=term)
             | Q(vat_code__icontains=term)
-            | Q(city__icontains=term)
         )
     qs = qs.order_by("legal_name", "id")
     scope = scope_for(user)

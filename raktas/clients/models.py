@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from raktas.core.money import MoneyField
+from raktas.core.search import client_search_text
 
 
 class Segment(models.Model):
@@ -70,6 +72,9 @@ class Client(models.Model):
     country = models.CharField(_("country"), max_length=2, default="LT")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Legal name and city folded for search (raktas.core.search): kept by save(), the
+    # importer and the seed; never edited by hand.
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         ordering = ["legal_name", "id"]
@@ -91,6 +96,13 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = client_search_text(self.legal_name, self.city)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"legal_name", "city"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 class BuyingRole(models.TextChoices):

@@ -15,6 +15,7 @@ from raktas.api.pagination import Page, PageParams, paginate
 from raktas.clients.models import Client
 from raktas.clients.selectors import get_client_for, with_balances
 from raktas.core.exceptions import NotFound
+from raktas.core.search import matches, search_term
 from raktas.ledger.models import CreditNote, Invoice, Payment
 from raktas.ledger.schemas import (
     AllocateChoice,
@@ -261,7 +262,8 @@ def list_balances(
         qs = qs.filter(owner_id=filters.owner)
     if filters.q:
         term = filters.q.strip()
-        qs = qs.filter(Q(legal_name__icontains=term) | Q(registration_code__icontains=term))
+        # Name and city without regard to case or diacritics (raktas.core.search).
+        qs = qs.filter(matches(search_term(term)) | Q(registration_code__icontains=term))
     if filters.overdue is not None:
         # Filtering on the overdue sum needs it for every candidate row.
         # (as keyword dicts: the type checker cannot see with_balances' annotations)

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from raktas.core.search import client_search_text, product_search_text
 from raktas.seed import vocabulary as V
 
 
@@ -68,7 +69,17 @@ TABLES: dict[str, tuple[str, ...]] = {
     "catalog.Category": ("id", "code", "name"),
     "catalog.PriceList": ("id", "code", "name", "currency"),
     "catalog.PriceColumn": ("id", "code", "name", "position", "price_list_id"),
-    "catalog.Product": ("id", "sku", "name", "unit", "cost", "vat_rate", "active", "category_id"),
+    "catalog.Product": (
+        "id",
+        "sku",
+        "name",
+        "unit",
+        "cost",
+        "vat_rate",
+        "active",
+        "category_id",
+        "search_text",  # raktas.core.search: the bulk load does not go through save()
+    ),
     "catalog.Price": ("id", "price", "valid_from", "valid_to", "column_id", "product_id"),
     "clients.Client": (
         "id",
@@ -89,6 +100,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "owner_id",
         "price_column_id",
         "segment_id",
+        "search_text",  # raktas.core.search: the bulk load does not go through save()
     ),
     "clients.Contact": (
         "id",
@@ -547,6 +559,7 @@ class _Generator:
                     f"{vat // 100}.00",
                     True,
                     self.category_ids[ci],
+                    product_search_text(name),
                 )
             )
             for col_i, col_id in enumerate(self.column_ids):
@@ -787,6 +800,7 @@ class _Generator:
                     owner,
                     self.column_ids[col],
                     self.segment_ids[seg],
+                    client_search_text(name, city),
                 )
             )
             self.contacts(cid, seg_code, name, weight[i], created_ts)

@@ -52,6 +52,7 @@ from raktas.collection.selectors import (
     today_collection,
 )
 from raktas.core.money import ZERO
+from raktas.core.search import matches, search_term
 from raktas.credit.selectors import overrides_to_decide
 from raktas.credit.services import Exposure, exposure_of
 from raktas.ledger.models import CreditNote, Invoice, InvoiceLine
@@ -173,9 +174,11 @@ def filtered_clients(user: User, filters: ClientFilters) -> QuerySet[Client]:
     scope = scope_for(user)
     qs = clients_visible_to(user)
     if filters.q:
+        # Name and city without regard to case or diacritics (raktas.core.search);
+        # the codes as typed.
         q = filters.q
         qs = qs.filter(
-            Q(legal_name__icontains=q) | Q(registration_code__startswith=q) | Q(vat_code__iexact=q)
+            matches(search_term(q)) | Q(registration_code__startswith=q) | Q(vat_code__iexact=q)
         )
     if filters.segment:
         qs = qs.filter(segment_id=filters.segment)
@@ -549,7 +552,7 @@ def product_search(user: User, order: Order, text: str, limit: int = 10) -> list
     qs = (
         products_visible_to(user)
         .filter(active=True)
-        .filter(Q(sku__istartswith=text) | Q(name__icontains=text))
+        .filter(Q(sku__istartswith=text) | matches(search_term(text)))
         .order_by("sku")[:limit]
     )
     products = list(qs)

@@ -12,6 +12,7 @@ from raktas.audit.services import snapshot
 from raktas.catalog.models import Category, Price, Product
 from raktas.catalog.services import PRICE_FIELDS, PRODUCT_FIELDS
 from raktas.core.exceptions import PermissionDenied
+from raktas.core.search import product_search_text
 from raktas.imports import cells
 from raktas.imports.base import Column, Importer, Row
 from raktas.org.access import Action, has_right
@@ -111,6 +112,8 @@ class ProductImporter(_CatalogImporter):
             ):
                 if name in v:
                     setattr(product, name, default if v[name] is None else v[name])
+            # bulk_create does not call save(): keep the search column here.
+            product.search_text = product_search_text(product.name)
             if old is None:
                 to_write.append(product)
                 continue
@@ -126,7 +129,7 @@ class ProductImporter(_CatalogImporter):
             to_write,
             update_conflicts=True,
             unique_fields=["sku"],
-            update_fields=["name", "category", "unit", "cost", "vat_rate", "active"],
+            update_fields=["name", "search_text", "category", "unit", "cost", "vat_rate", "active"],
         )
         self.report.created += len(to_write) - len(updates)
         self.report.updated += len(updates)

@@ -11,6 +11,7 @@ from raktas.clients.models import BuyingRole, Client, ClientStatus, Contact, Seg
 from raktas.clients.selectors import clients_visible_to
 from raktas.clients.services import CLIENT_AUDIT_FIELDS, CONTACT_FIELDS
 from raktas.core.exceptions import PermissionDenied
+from raktas.core.search import client_search_text
 from raktas.imports import cells
 from raktas.imports.base import KEY_TAKEN, UNKNOWN_CLIENT, Column, Importer, Row, refusal
 from raktas.imports.sql import insert_rows, update_rows
@@ -45,6 +46,7 @@ ATTNAMES = (
     "country",
     "created_at",
     "updated_at",
+    "search_text",  # kept here: the bulk write does not go through Client.save()
 )
 _insert_values = operator.itemgetter(*ATTNAMES)
 UPDATE_ATTNAMES = tuple(a for a in ATTNAMES if a not in ("external_id", "created_at"))
@@ -313,6 +315,7 @@ class ClientImporter(Importer):
             if owner is None:
                 return None
             client["owner_id"] = owner.pk
+        client["search_text"] = client_search_text(client["legal_name"], client["city"])
         if old is None:
             return client if self._may_create(row) else None
         return client

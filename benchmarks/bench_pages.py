@@ -178,7 +178,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=40)
     args = parser.parse_args()
     setup_django(args.scale)
+    load_start = os.getloadavg()[0]
     result = run(kam=args.kam, repeat=args.repeat, clients=args.clients)
+    result["load_average"] = [load_start, os.getloadavg()[0]]
     print(json.dumps(result, indent=2))
     for role in ("kam", "director"):
         r = result[role]
@@ -187,7 +189,15 @@ def main() -> None:
             f"My clients p50 {r['my_clients']['p50_ms']:6.1f} ms  p95 {r['my_clients']['p95_ms']:6.1f} ms   "
             f"Client 360 p50 {r['client_360']['p50_ms']:6.1f} ms  p95 {r['client_360']['p95_ms']:6.1f} ms"
         )
+        for name, figures in r["my_clients_by_request"].items():
+            print(
+                f"{'':19}{name:20} p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
+            )
     print(f"target p95 ≤ {P95_TARGET_MS:.0f} ms: {'met' if result['meets_target'] else 'NOT met'}")
+    print(
+        f"load average {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end "
+        f"({os.cpu_count()} CPUs; wall times stretch on a busy machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ runner) it measures, each step in a fresh process exactly as a user would run it
    400 requests from 20 threads (keep-alive connections, http.client) to
    ``/api/v1/clients?limit=50&offset=…`` walking the KAM's whole book; p50/p95/p99
    of the response time seen by the client, under that concurrency. Target p95 ≤ 100 ms.
+4. The workbench pages: ``benchmarks/bench_pages.py``'s ``run()`` — server time of My
+   clients (page 1, a deep page, search as you type, a filter, sort by revenue) and
+   Client 360 for a KAM and for the director, through the whole Django stack in one
+   process; p50/p95 per page. Target p95 ≤ 150 ms (``--skip-pages`` leaves it out).
 
 It prints one table with targets and ratios and writes the raw figures to
 ``benchmarks/results/`` (git-ignored).
@@ -50,6 +54,7 @@ PYTHON = Path(sys.executable)
 RAKTAS = PYTHON.with_name("raktas")
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 API_P95_TARGET_MS = 100.0
+PAGES_P95_TARGET_MS = 150.0
 IMPORT_RATIO_TARGET = 0.5
 
 
@@ -211,6 +216,19 @@ def bench_import(db: Database, n_rows: int) -> dict[str, Any] | None:
 
 
 # --- API latency --------------------------------------------------------------------------
+
+
+def bench_pages(db: Database) -> dict[str, Any]:
+    out = python(
+        db,
+        "import json\n"
+        "from benchmarks.bench_pages import run, setup_django\n"
+        "setup_django()\n"
+        "print('RESULT ' + json.dumps(run(), default=str))\n",
+    )
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    result: dict[str, Any] = json.loads(line[len("RESULT ") :])
+    return result
 
 
 def free_port() -> int:
@@ -386,6 +404,21 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                     f"{api['p95_ms'] / API_P95_TARGET_MS:.2f}",
                 )
             )
+        pages = r.get("pages")
+        if pages:
+            for role in ("kam", "director"):
+                p = pages[role]
+                for page, label in (("my_clients", "My clients"), ("client_360", "Client 360")):
+                    rows.append(
+                        (
+                            kind,
+                            f"page {label} as {p['user']} ({p['clients_visible']:,} clients), "
+                            f"{p[page]['n']} requests",
+                            f"p50 {p[page]['p50_ms']:.0f} ms, p95 {p[page]['p95_ms']:.0f} ms",
+                            f"p95 ≤ {PAGES_P95_TARGET_MS:.0f} ms",
+                            f"{p[page]['p95_ms'] / PAGES_P95_TARGET_MS:.2f}",
+                        )
+                    )
     headers = ("db", "benchmark", "result", "target", "ratio")
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
@@ -411,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kam", default="kam1")
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true", help="leave out the page timings")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     args = parser.parse_args(argv)
 
@@ -452,6 +486,17 @@ def main(argv: list[str] | None = None) -> int:
                 threads=args.threads,
             )
             print(f"  p95 {r['api']['p95_ms']:.0f} ms", flush=True)
+            if not args.skip_pages:
+                print(f"[{kind}] pages: My clients and Client 360 …", flush=True)
+                r["pages"] = bench_pages(db)
+                for role in ("kam", "director"):
+                    p = r["pages"][role]
+                    print(
+                        f"  {role:8} My clients p50 {p['my_clients']['p50_ms']:.0f} ms "
+                        f"p95 {p['my_clients']['p95_ms']:.0f} ms; Client 360 p50 "
+                        f"{p['client_360']['p50_ms']:.0f} ms p95 {p['client_360']['p95_ms']:.0f} ms",
+                        flush=True,
+                    )
         except Exception as exc:
             r["error"] = repr(exc)
             print(f"  FAILED: {exc}", flush=True)
@@ -479,6 +524,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{context['load_average_at_end'][0]:.1f} at end "
         f"({os.cpu_count()} CPUs): wall times stretch on a busy machine; CPU seconds do not."
     )
+    for kind, r in results.items():
+        if r.get("pages"):
+            worst = r["pages"]["worst_p95_ms"]
+            verdict = "met" if worst <= PAGES_P95_TARGET_MS else "NOT met"
+            print(
+                f"{kind}: pages target p95 ≤ {PAGES_P95_TARGET_MS:.0f} ms {verdict} "
+                f"(worst p95 {worst:.0f} ms)"
+            )
     (RESULTS / f"{stamp}.json").write_text(
         json.dumps({"context": context, "results": results}, indent=2, default=str)
     )

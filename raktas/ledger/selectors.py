@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from raktas.clients.models import Client
 from raktas.core.exceptions import NotFound
 from raktas.core.money import ZERO
-from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment, PaymentReversal
+from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment
 from raktas.org.access import scope_for, today
 from raktas.org.models import User
 
@@ -62,28 +62,30 @@ def allocations_visible_to(user: User) -> QuerySet[Allocation]:
 
 
 def client_balance(client: Client, *, as_of: dt.date | None = None) -> dict[str, Decimal]:
-    """The client's account: invoiced, paid, credited, balance, open and overdue (gross)."""
+    """The client's account: invoiced, paid, credited, balance, open and overdue (gross).
+
+    Balance and overdue come from the account's one definition
+    (``raktas.clients.selectors.account_totals``, the same terms the client lists use)."""
+    from raktas.clients.selectors import Account, account_totals
+
     day = as_of or today()
-
-    def total(qs: QuerySet, field: str) -> Decimal:
-        return qs.aggregate(s=Sum(field))["s"] or ZERO
-
-    invoiced = total(Invoice.objects.filter(client=client), "gross_total")
-    paid = total(Payment.objects.filter(client=client), "amount")
-    credited = total(CreditNote.objects.filter(client=client), "gross_total")
-    # A reversed (bounced) payment is owed again: the reversal is a debit.
-    reversed_ = total(PaymentReversal.objects.filter(client=client), "amount")
-    open_invoices = Invoice.objects.filter(client=client, open_amount__gt=0)
+    account = account_totals([client.pk], as_of=day).get(client.pk, Account())
+    open_invoices = Invoice.objects.filter(client=client, open_amount__gt=0).aggregate(
+        s=Sum("open_amount")
+    )["s"]
+    payments = Payment.objects.filter(client=client).aggregate(
+        amount=Sum("amount"), allocated=Sum("allocated_amount")
+    )
     return {
-        "invoiced": invoiced,
-        "paid": paid,
-        "credited": credited,
-        "reversed": reversed_,
-        "balance": invoiced - paid - credited + reversed_,
-        "open_invoices": total(open_invoices, "open_amount"),
-        "overdue": total(open_invoices.filter(due_date__lt=day), "open_amount"),
-        "unallocated_payments": total(Payment.objects.filter(client=client), "amount")
-        - total(Payment.objects.filter(client=client), "allocated_amount"),
+        "invoiced": account.invoiced,
+        "paid": account.paid,
+        "credited": account.credited,
+        # A reversed (bounced) payment is owed again: the reversal is a debit.
+        "reversed": account.reversed,
+        "balance": account.balance,
+        "open_invoices": open_invoices or ZERO,
+        "overdue": account.overdue,
+        "unallocated_payments": (payments["amount"] or ZERO) - (payments["allocated"] or ZERO),
     }
 
 

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from raktas.banking.selectors import bank_entries_waiting
@@ -32,6 +33,7 @@ from raktas.collection.selectors import (
 from raktas.collection.services import collection_task_done, may_work_debt, promise_create
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
 from raktas.core.money import parse_decimal
+from raktas.core.redirects import next_or
 from raktas.credit.models import CreditScore, OverrideStatus
 from raktas.credit.scoring import credit_score_compute
 from raktas.credit.selectors import (
@@ -131,17 +133,22 @@ def override_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if decision == "approve":
             override_approve(by=user, override=override, reason=reason)
-            messages.success(request, f"Approved: order {override.order} was submitted.")
+            override.order.refresh_from_db()  # submitted now: it has its number
+            messages.success(
+                request, _("Approved: order %(order)s was submitted.") % {"order": override.order}
+            )
         elif decision == "reject":
             override_reject(by=user, override=override, reason=reason)
-            messages.success(request, f"Rejected: order {override.order} stays a draft.")
+            messages.success(
+                request, _("Rejected: order %(order)s stays a draft.") % {"order": override.order}
+            )
         else:
-            messages.error(request, "Choose approve or reject.")
+            messages.error(request, _("Choose approve or reject."))
     except (NotFound, PermissionDenied):
         raise
     except DomainError as error:
         _refused(request, error)
-    return redirect(request.POST.get("next") or reverse("credit:override", args=[pk]))
+    return redirect(next_or(request, reverse("credit:override", args=[pk])))
 
 
 @login_required
@@ -151,12 +158,16 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_hold_for(user, pk)
     try:
         credit_hold_lift(hold=hold, reason=request.POST.get("reason", ""), by=user)
-        messages.success(request, f"{hold.get_kind_display()} lifted for {hold.client}.")
+        messages.success(
+            request,
+            _("%(hold)s lifted for %(client)s.")
+            % {"hold": hold.get_kind_display(), "client": hold.client},
+        )
     except (NotFound, PermissionDenied):
         raise
     except DomainError as error:
         _refused(request, error)
-    return redirect(request.POST.get("next") or reverse("credit:home"))
+    return redirect(next_or(request, reverse("credit:home")))
 
 
 def client_context(user: User, client_pk: int) -> dict[str, Any]:
@@ -228,7 +239,7 @@ def promise_new(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         promised_on = dt.date.fromisoformat(request.POST.get("promised_on", ""))
     except ValueError:
-        messages.error(request, "Give the promised date as YYYY-MM-DD.")
+        messages.error(request, _("Give the promised date as YYYY-MM-DD."))
         return redirect("credit:client", pk=pk)
     try:
         amount = parse_decimal(request.POST.get("amount", ""), field="amount")
@@ -239,7 +250,7 @@ def promise_new(request: HttpRequest, pk: int) -> HttpResponse:
             amount=amount,
             note=request.POST.get("note", ""),
         )
-        messages.success(request, "Promise to pay recorded.")
+        messages.success(request, _("Promise to pay recorded."))
     except (NotFound, PermissionDenied):
         raise
     except DomainError as error:
@@ -254,12 +265,12 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_task_for(user, pk)
     try:
         collection_task_done(by=user, task=task, outcome=request.POST.get("outcome", ""))
-        messages.success(request, f"Done: {task.title}")
+        messages.success(request, _("Done: %(task)s") % {"task": task.title})
     except (NotFound, PermissionDenied):
         raise
     except DomainError as error:
         _refused(request, error)
-    return redirect(request.POST.get("next") or reverse("credit:client", args=[task.client_id]))
+    return redirect(next_or(request, reverse("credit:client", args=[task.client_id])))
 
 
 @login_required

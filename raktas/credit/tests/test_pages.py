@@ -182,3 +182,34 @@ def test_refusal_reasons_are_said_in_the_readers_language(world, settings):
     assert (
         "Viršytas kredito limitas" in head.get(f"/credit/overrides/{override.pk}/").content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    "target,lands",
+    [
+        ("/today/", "/today/"),
+        ("https://evil.example/phish", "/credit/"),
+        ("//evil.example/", "/credit/"),
+        ("", "/credit/"),
+    ],
+)
+def test_a_form_goes_back_only_to_a_page_of_this_site(world, target, lands):
+    hold = credit_hold_set(client=world.client_a, kind="stop_shipments", reason="45 days")
+    response = browser(world, "finance").post(
+        f"/credit/holds/{hold.pk}/lift/", {"reason": "paid", "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lands
+
+
+def test_page_messages_are_said_in_the_readers_language(world, settings):
+    _order, override = _refused(world)
+    head = browser(world, "head")
+    head.cookies[settings.LANGUAGE_COOKIE_NAME] = "lt"
+    html = head.post(
+        f"/credit/overrides/{override.pk}/decide/",
+        {"decision": "approve", "reason": "Sezoninės atsargos"},
+        follow=True,
+    ).content.decode()
+    assert f"Patvirtinta: užsakymas {override.order} pateiktas." in html
+    assert "was submitted" not in html

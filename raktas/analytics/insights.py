@@ -836,6 +836,11 @@ def _proposal(growth: float | None, realisation: float | None, n: int, n0: int) 
         return _("Growing on discounts: keep the volume, tighten discounts on the A items.")
     if n < n0:
         return _("Losing buyers: win back lapsed clients before adding products.")
+    if growth < -0.10:
+        return _(
+            "Shrinking with the same buyers: find out why they buy less before changing "
+            "the assortment."
+        )
     if (realisation or 1) < 0.85:
         return _("Flat and discounted: review the price column and the discount rules.")
     return _("Stable: keep the assortment, push cross-sell from similar clients.")

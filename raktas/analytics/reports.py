@@ -39,7 +39,7 @@ def _columns(margin: bool) -> list[tuple[str, float, str]]:
         (_("Growth"), 20, "R"),
         (_("Share"), 18, "R"),
         (_("Clients"), 18, "R"),
-        (_("Clients before"), 22, "R"),
+        (_("Clients before"), 28, "R"),
     ]
     if margin:
         cols.append((_("Margin rate"), 22, "R"))

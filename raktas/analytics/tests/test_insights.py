@@ -302,3 +302,18 @@ def test_segment_prospects_compare_with_the_year_before(world):
     assert rows["HoReCa"].share == pytest.approx(2 / 3)
     assert rows["No segment"].growth is None
     assert rows["HoReCa"].proposal
+
+
+def test_segment_proposals_follow_growth_buyers_and_price_realisation():
+    with translation.override("en"):
+        say = insights._proposal
+        assert say(None, None, 3, 0).startswith("New segment")
+        assert say(0.2, 0.99, 5, 5).startswith("Growing at list prices")
+        assert say(0.2, 0.80, 5, 5).startswith("Growing on discounts")
+        assert say(-0.2, 0.99, 4, 5).startswith("Losing buyers")
+        # A fifth less from the same buyers is not "stable" (the demo's HoReCa was).
+        assert say(-0.2, 0.99, 5, 5).startswith("Shrinking with the same buyers")
+        assert say(0.0, 0.80, 5, 5).startswith("Flat and discounted")
+        assert say(0.05, 0.99, 5, 5).startswith("Stable")
+    with translation.override("lt"):
+        assert insights._proposal(-0.2, 0.99, 5, 5).startswith("Traukiasi")

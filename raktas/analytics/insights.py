@@ -665,9 +665,18 @@ def client_rate_jumps(
     jump first."""
     filters = filters or Filters()
     last = add_months((on or today()).replace(day=1), -1)
-    qs = ClientMonth.objects.filter(month__gte=add_months(last, -6), month__lte=last)
+    # Only a client that had a return or a refusal last month can have jumped: its
+    # history is read, not the whole book's seven months.
+    moved = ClientMonth.objects.filter(month=last).filter(
+        Q(returned_net__gt=0) | Q(refused_orders__gt=0)
+    )
     if not _sees_everything(user, filters):
-        qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+        moved = moved.filter(client_id__in=scoped_clients(user, filters).values("pk"))
+    qs = ClientMonth.objects.filter(
+        month__gte=add_months(last, -6),
+        month__lte=last,
+        client_id__in=moved.values("client_id"),
+    )
     per_client: dict[int, dict[dt.date, RateRow]] = {}
     names: dict[int, str] = {}
     for r in qs.values(

@@ -156,6 +156,11 @@ def generate(n: int, n_clients: int, as_of: dt.date, seed: int = 20261128) -> di
     p_amount = np.bincount(pay_index, weights=a_amt, minlength=uniq.size).astype(np.int64)
     p_reversed_on = np.full(uniq.size, -1, dtype=np.int64)
     p_reversed_on[pay_index[~normal]] = a_rev[~normal]
+    # Fully applied on the day of its last allocation (every payment is allocated in
+    # full here); a bounced one was reversed and has none, as the ledger keeps it.
+    p_applied_on = np.full(uniq.size, -1, dtype=np.int64)
+    np.maximum.at(p_applied_on, pay_index, a_on)
+    p_applied_on[p_reversed_on >= 0] = -1
     return {
         "today": today,
         "inv": {
@@ -165,7 +170,7 @@ def generate(n: int, n_clients: int, as_of: dt.date, seed: int = 20261128) -> di
         "cn": {"inv": np.nonzero(has_cn)[0] + 1, "amount": cn_amount[has_cn], "date": cn_date[has_cn],
                "client": client[has_cn]},
         "pay": {"id": np.arange(1, uniq.size + 1), "client": p_client, "received": p_received,
-                "amount": p_amount, "reversed_on": p_reversed_on},
+                "amount": p_amount, "reversed_on": p_reversed_on, "applied_on": p_applied_on},
         "alloc": {"payment": pay_index + 1, "inv": a_inv + 1, "amount": a_amt, "on": a_on,
                   "rev": a_rev},
     }  # fmt: skip
@@ -244,10 +249,11 @@ def load(data: dict[str, Any], n_clients: int) -> float:
         ),
         Payment._meta.db_table: (
             ["id", "client_id", "received_on", "amount", "currency", "reference", "allocated_amount",
-             "created_at"],
+             "applied_on", "created_at"],
             (
-                (int(i), int(c), _date(r), _money(a), "EUR", "", _money(a), now)
-                for i, c, r, a in zip(pay["id"], pay["client"], pay["received"], pay["amount"], strict=True)
+                (int(i), int(c), _date(r), _money(a), "EUR", "", _money(a), _date(ap), now)
+                for i, c, r, a, ap in zip(pay["id"], pay["client"], pay["received"], pay["amount"],
+                                          pay["applied_on"], strict=True)
             ),
         ),
         Allocation._meta.db_table: (
@@ -322,7 +328,8 @@ def duckdb_tables(data: dict[str, Any]) -> Any:
                             "amount_cents": alloc["amount"], "allocated_on": dates(alloc["on"]),
                             "reversed_on": dates(alloc["rev"])}),
         "pay": pd.DataFrame({"id": pay["id"], "client_id": pay["client"],
-                             "received_on": dates(pay["received"]), "amount_cents": pay["amount"]}),
+                             "received_on": dates(pay["received"]), "amount_cents": pay["amount"],
+                             "applied_on": dates(pay["applied_on"])}),
         "rev": pd.DataFrame({"client_id": pay["client"][rev],
                              "reversed_on": dates(pay["reversed_on"][rev]),
                              "amount_cents": pay["amount"][rev]}),
@@ -345,7 +352,8 @@ def duckdb_tables(data: dict[str, Any]) -> Any:
     )
     con.execute(
         "CREATE TABLE ledger_payment AS SELECT id, client_id, CAST(received_on AS DATE)"
-        " received_on, CAST(amount_cents AS DECIMAL(18,0)) * 0.01 amount FROM pay_df"
+        " received_on, CAST(amount_cents AS DECIMAL(18,0)) * 0.01 amount,"
+        " CAST(applied_on AS DATE) applied_on FROM pay_df"
     )
     con.execute(
         "CREATE TABLE ledger_paymentreversal AS SELECT client_id, CAST(reversed_on AS DATE)"

@@ -169,6 +169,11 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     reference = models.CharField(max_length=140, blank=True)
     allocated_amount = MoneyField(default=ZERO)
+    # The business day its allocations reached its whole amount (the latest
+    # ``allocated_on``): from then on none of it is unapplied. NULL while part is
+    # unallocated, once reversed, or when unknown (bulk imports); like
+    # ``Invoice.settled_on`` it only lets the aging skip rows, so NULL is always safe.
+    applied_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

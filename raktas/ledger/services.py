@@ -253,7 +253,15 @@ def _allocate(
     invoice.save(update_fields=["open_amount"])
     _settlement_changed(invoice)
     payment.allocated_amount += amount
-    payment.save(update_fields=["allocated_amount"])
+    # Fully applied: the last allocation day is when the last of it was applied.
+    payment.applied_on = (
+        Allocation.objects.filter(payment=payment, reversed_on__isnull=True).aggregate(
+            d=Max("allocated_on")
+        )["d"]
+        if payment.allocated_amount == payment.amount
+        else None
+    )
+    payment.save(update_fields=["allocated_amount", "applied_on"])
     return allocation
 
 
@@ -456,7 +464,8 @@ def payment_reverse(
         )
     # The reversed payment counts as used up, so nothing can allocate it again.
     payment.allocated_amount = payment.amount
-    payment.save(update_fields=["allocated_amount"])
+    payment.applied_on = None  # its history changed: the aging reads it from the rows
+    payment.save(update_fields=["allocated_amount", "applied_on"])
     reversal = PaymentReversal.objects.create(
         payment=payment,
         client_id=payment.client_id,

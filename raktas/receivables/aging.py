@@ -186,22 +186,27 @@ def unapplied_sql(
         "creditnote": CreditNote._meta.db_table,
     }
     scope = f"WHERE u.client_id IN ({client_filter_sql})" if client_filter_sql else ""
+    # Per payment: its amount less its allocations live on D. A payment fully applied
+    # on or before D (``applied_on``) adds 0 and is skipped without reading its
+    # allocations, as settled invoices are in the aging query. A reversed payment has
+    # no applied_on: its amount, less the reversal (dated ≤ D), adds 0 from that day.
     sql = f"""
 SELECT u.client_id, SUM(u.amt) AS unapplied FROM (
-  SELECT p.client_id, p.amount AS amt FROM {t["payment"]} p WHERE p.received_on <= %s
+  SELECT p.client_id,
+    p.amount - COALESCE((SELECT SUM(a.amount) FROM {t["allocation"]} a
+                         WHERE a.payment_id = p.id AND a.allocated_on <= %s
+                           AND (a.reversed_on IS NULL OR a.reversed_on > %s)), 0) AS amt
+  FROM {t["payment"]} p
+  WHERE p.received_on <= %s AND (p.applied_on IS NULL OR p.applied_on > %s)
   UNION ALL
   SELECT r.client_id, -r.amount FROM {t["reversal"]} r WHERE r.reversed_on <= %s
-  UNION ALL
-  SELECT p.client_id, -a.amount FROM {t["allocation"]} a
-    JOIN {t["payment"]} p ON p.id = a.payment_id
-  WHERE a.allocated_on <= %s AND (a.reversed_on IS NULL OR a.reversed_on > %s)
   UNION ALL
   SELECT c.client_id, c.gross_total FROM {t["creditnote"]} c
   WHERE c.invoice_id IS NULL AND c.issue_date <= %s
 ) u {scope}
 GROUP BY u.client_id
 """
-    return sql, [as_of] * 5 + list(client_filter_params)
+    return sql, [as_of] * 6 + list(client_filter_params)
 
 
 def _money(value: Any) -> Decimal:

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -151,9 +151,16 @@ class LedgerMachine(RuleBasedStateMachine):
                 # Reversed: every allocation ended, the payment counts as used up.
                 assert not payment.allocations.filter(reversed_on__isnull=True).exists()
                 assert payment.allocated_amount == payment.amount
+                assert payment.applied_on is None  # the aging reads it from its rows
                 continue
             allocated = total(Allocation.objects.filter(payment=payment), "amount")
             assert payment.allocated_amount == allocated <= payment.amount
+            # applied_on: the day the last of it was applied, once all of it is.
+            last = payment.allocations.aggregate(d=Max("allocated_on"))["d"]
+            if payment.allocated_amount == payment.amount:
+                assert payment.applied_on == last
+            else:
+                assert payment.applied_on is None
 
     @invariant()
     def aging_buckets_add_up_to_the_open_balance_on_every_date(self):

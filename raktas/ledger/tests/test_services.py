@@ -11,7 +11,9 @@ from raktas.ledger.services import (
     invoice_create,
     payment_allocate,
     payment_record,
+    payment_reverse,
 )
+from raktas.receivables.tests.helpers import invoice
 
 D = Decimal
 
@@ -143,3 +145,26 @@ def test_balance_counts_overdue_only_past_due_date(world):
 
     assert bal(world.client_a, as_of=dt.date(2026, 1, 31))["overdue"] == D("0")
     assert bal(world.client_a, as_of=dt.date(2026, 2, 1))["overdue"] == D("100.00")
+
+
+@pytest.mark.django_db
+def test_a_payment_is_applied_on_the_day_its_last_part_is_allocated(world):
+    fin = world.persona("finance")
+    first = invoice(fin, world.client_a, "60.00", dt.date(2026, 1, 1))
+    second = invoice(fin, world.client_a, "40.00", dt.date(2026, 1, 2))
+    payment = payment_record(
+        by=fin,
+        client=world.client_a,
+        amount=Decimal("100.00"),
+        received_on=dt.date(2026, 2, 1),
+        allocate=[(first, Decimal("60.00"))],
+    )
+    assert payment.applied_on is None  # 40.00 still unapplied
+    payment_allocate(
+        by=fin, payment=payment, allocate=[(second, Decimal("40.00"))], on=dt.date(2026, 2, 9)
+    )
+    payment.refresh_from_db()
+    assert payment.applied_on == dt.date(2026, 2, 9)
+    payment_reverse(by=fin, payment=payment, reversed_on=dt.date(2026, 3, 1), reason="bounced")
+    payment.refresh_from_db()
+    assert payment.applied_on is None

@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from raktas.analytics.insights import churn_risk_alerts, return_rate_alerts
+from raktas.analytics.insights import churn_counts_by_owner, churn_risk_first, return_rate_alerts
 from raktas.analytics.models import ProposalStatus, TierProposal
 from raktas.analytics.services import can_decide_tier
 from raktas.catalog.models import Price, Product
@@ -786,11 +786,12 @@ def today_for(user: User) -> dict[str, Any]:
             # company: that is finance's collection worklist, not a Today list.
             collection=collection_today(user) if not scope.all_clients else None,
         )
-    alerts = churn_risk_alerts(user)
+    # Only the alerts shown are built; the rest are counted.
+    churn, churn_count = churn_risk_first(user, CHURN_ON_TODAY)
     jumps = return_rate_alerts(user)
     ctx.update(
-        churn=alerts[:CHURN_ON_TODAY],
-        churn_count=len(alerts),
+        churn=churn,
+        churn_count=churn_count,
         several_owners=scope.all_clients or len(scope.kam_ids) > 1,
         # The whole book's jumps come first, then each client's, largest jump first.
         jumps=jumps[:JUMPS_ON_TODAY],
@@ -905,9 +906,7 @@ def team_stats(user: User) -> list[TeamStats]:
     )
     broken = _count_by_owner(broken_promises_for(user), ids)
     calls = _count_by_owner(dunning_calls_for(user), ids)
-    churn: dict[str, int] = defaultdict(int)
-    for alert in churn_risk_alerts(user):
-        churn[alert.owner] += 1
+    churn = churn_counts_by_owner(user)
     stats = {
         k.pk: KamStats(
             kam=k,
@@ -917,8 +916,7 @@ def team_stats(user: User) -> list[TeamStats]:
             waiting=waiting.get(k.pk, 0),
             broken_promises=broken.get(k.pk, 0),
             calls_due=calls.get(k.pk, 0),
-            # Churn alerts name the owner by username (unique).
-            churn_risk=churn.get(k.get_username(), 0),
+            churn_risk=churn.get(k.pk, 0),
         )
         for k in kam_list
     }

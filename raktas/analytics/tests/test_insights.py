@@ -317,3 +317,67 @@ def test_segment_proposals_follow_growth_buyers_and_price_realisation():
         assert say(0.05, 0.99, 5, 5).startswith("Stable")
     with translation.override("lt"):
         assert insights._proposal(-0.2, 0.99, 5, 5).startswith("Traukiasi")
+
+
+def _churn_alerts_straightforward(user, on, threshold=0.5, factor=2.0):
+    """The rule as first written: every ClientValue in view through Python."""
+    from raktas.analytics.selectors import scoped_clients
+
+    out = []
+    rows = ClientValue.objects.filter(client__in=scoped_clients(user)).order_by("-npv", "client_id")
+    for v in rows:
+        since = round(v.weeks_since_last * 7) + (on - v.computed_on).days
+        low = v.p_alive < threshold
+        gap = v.typical_gap_days
+        late = bool(gap) and v.repeat_purchases >= 2 and since > factor * gap
+        if low or late:
+            out.append((v.client_id, since, low, late))
+    return out
+
+
+@pytest.mark.django_db
+def test_churn_alerts_filtered_in_the_database_match_the_rule_on_random_data(world):
+    """The database prefilter (a bound one day wider) plus the exact test in Python
+    gives the same alerts, order and counts as testing every client in Python,
+    including silences on the boundary and figures computed on several days."""
+    import random
+
+    rng = random.Random(7)
+    clients = [world.client_a, world.client_b, world.client_d]
+    clients += [
+        ClientFactory(
+            owner=rng.choice([world.client_a.owner, world.client_b.owner, world.client_d.owner])
+        )
+        for _ in range(80)
+    ]
+    for client in clients:
+        gap = rng.choice([None, 0.0, 7.0, 10.5, 14.0, 30.0, rng.uniform(1, 60)])
+        # Silences near factor × gap, on either side of it.
+        weeks = (2.0 * gap if gap else 8) / 7 + rng.choice(
+            [-1, -0.5, -1 / 14, 0, 1 / 14, 0.5, 1]
+        ) / 7
+        ClientValue.objects.create(
+            client=client,
+            computed_on=TODAY - dt.timedelta(days=rng.choice([0, 0, 3])),
+            repeat_purchases=rng.choice([0, 1, 2, 5]),
+            weeks_since_last=max(weeks, 0),
+            p_alive=rng.choice([0.1, 0.49, 0.5, 0.51, 0.9]),
+            expected_orders=1,
+            npv=Decimal(rng.randint(0, 50)),  # ties: ordered by client id
+            typical_gap_days=gap,
+        )
+    for persona in ("director", "kam_a", "deputy", "head", "finance"):
+        user = world.persona(persona)
+        expected = _churn_alerts_straightforward(user, TODAY)
+        alerts = insights.churn_alerts(user, on=TODAY)
+        assert [(a.client_id, a.days_since_last) for a in alerts] == [e[:2] for e in expected]
+        assert [len(a.reasons) for a in alerts] == [e[2] + e[3] for e in expected]
+        first, count = insights.churn_risk_first(user, 5, on=TODAY)
+        assert count == len(expected)
+        assert [a.client_id for a in first] == [e[0] for e in expected[:5]]
+        owners = dict.fromkeys(Client.objects.values_list("owner_id", flat=True), 0)
+        for client_id, *_ in expected:
+            owners[Client.objects.get(pk=client_id).owner_id] += 1
+        by_owner = insights.churn_counts_by_owner(user, on=TODAY)
+        assert by_owner == {k: n for k, n in owners.items() if n}
+    assert len(_churn_alerts_straightforward(world.persona("director"), TODAY)) > 20

@@ -742,6 +742,13 @@ def decisions_for(user: User) -> dict[str, Any]:
     }
 
 
+def _in_status(orders: QuerySet[Order], status: str) -> QuerySet[Order]:
+    """``orders`` in ``status``, the status read first: the orders waiting, returned or
+    in draft are few, and without this SQLite starts from the book's clients and reads
+    every order of theirs (≈40 ms a list for a KAM on the medium seed, ≈1 ms this way)."""
+    return orders.filter(status=status, pk__in=Order.objects.filter(status=status).values("pk"))
+
+
 def today_for(user: User) -> dict[str, Any]:
     """Everything that needs the user now, each item scoped by ``scope_for``: for a KAM
     their book (and the books they deputise for), for a head of sales the team's, for
@@ -760,10 +767,10 @@ def today_for(user: User) -> dict[str, Any]:
     if has_book:
         overdue_sum = overdue.aggregate(t=Sum("open_amount"), n=Count("id"))
         returned, returned_count = first_and_count(
-            orders.filter(status=OrderStatus.DRAFT, returned_count__gt=0).order_by("-id"), 25
+            _in_status(orders, OrderStatus.DRAFT).filter(returned_count__gt=0).order_by("-id"), 25
         )
         waiting, waiting_count = first_and_count(
-            orders.filter(status=OrderStatus.SUBMITTED).order_by("submitted_at", "id"), 25
+            _in_status(orders, OrderStatus.SUBMITTED).order_by("submitted_at", "id"), 25
         )
         ctx.update(
             returned=returned,
@@ -777,9 +784,9 @@ def today_for(user: User) -> dict[str, Any]:
             waiting=waiting,
             waiting_count=waiting_count,
             drafts=list(
-                orders.filter(status=OrderStatus.DRAFT, returned_count=0, kam=user).order_by("-id")[
-                    :10
-                ]
+                _in_status(orders, OrderStatus.DRAFT)
+                .filter(returned_count=0, kam=user)
+                .order_by("-id")[:10]
             ),
             silent=silent_clients(user),
             # The book's collection work. Not for the director, whose view is the whole

@@ -181,18 +181,21 @@ def _client_tuples(
     import datetime as dt
     from decimal import Decimal
 
+    from raktas.core.search import client_search_text
+
     now = dt.datetime.now(dt.UTC)
     columns = [
         "external_id", "legal_name", "registration_code", "vat_code", "status", "owner_id",
         "tier", "price_column_id", "payment_terms_days", "credit_limit", "currency", "city",
-        "address", "country", "created_at", "updated_at",
+        "address", "country", "created_at", "updated_at", "search_text",
     ]  # fmt: skip
     rows = []
     for i in range(n):
         r = _client_row(token, i)
+        # The folded search text is computed on the raw side too, as the import does.
         rows.append(
             (r[0], r[1], r[2], r[3], r[4], owner_id, r[5], column_id, 30, Decimal("0.00"),
-             r[9], r[10], r[11], r[12], now, now)
+             r[9], r[10], r[11], r[12], now, now, client_search_text(r[1], r[10]))
         )  # fmt: skip
     return columns, rows
 

@@ -12,6 +12,10 @@ Two paths produce the same rows:
   writes documents with raw SQL): the invoice lines are aggregated in one SQL
   statement per table; credit notes, refusals and cancellations go through the same
   contribution functions as the incremental path, batched.
+* **refresh** (``refresh``: ``raktas import`` of orders and invoices, which writes
+  documents in bulk): the rebuild, narrowed to the rows of some clients and products
+  from one month on. Those rows are deleted and recomputed from every document that
+  adds to them, inside the caller's transaction.
 
 A property test (``tests/test_rollups.py``) holds the two paths equal after random
 postings, credit notes, refusals and cancellations.
@@ -329,11 +333,13 @@ def _month_sql(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
-def _insert_select(model: type[models.Model], columns: Sequence[str], select: str) -> None:
+def _insert_select(
+    model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any] = ()
+) -> None:
     qn = connection.ops.quote_name
     sql = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) {select}"
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
 
 
 def _zeros(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], str]:
@@ -342,44 +348,81 @@ def _zeros(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], 
     return rest, "".join(", 0" for _ in rest)
 
 
-def _rebuild_invoices() -> None:
+def _where(*conditions: str) -> str:
+    kept = [c for c in conditions if c]
+    return f" WHERE {' AND '.join(kept)}" if kept else ""
+
+
+def _rebuild_invoices(
+    *,
+    clients: Sequence[int] | None = None,
+    products: Sequence[int] | None = None,
+    since: dt.date | None = None,
+) -> None:
+    """INSERT … SELECT the invoice part of every rollup. With ``clients`` only the
+    client-keyed rollups of those clients are written, with ``products`` only the
+    product rollup of those products; ``since`` (a first of month) narrows either."""
     inv, line = Invoice._meta.db_table, InvoiceLine._meta.db_table
     prod = "catalog_product"
     month = _month_sql("i.issue_date")
-    given = ["invoiced_net", "invoiced_cost", "quantity", "invoices", "lines"]
-    rest, zeros = _zeros(ClientMonth, given)
-    _insert_select(
-        ClientMonth,
-        ["client_id", "month", *given, *rest],
-        f"SELECT i.client_id, {month}, COALESCE(SUM(l.net), 0), COALESCE(SUM(l.cost), 0), "
-        f"COALESCE(SUM(l.quantity), 0), COUNT(DISTINCT i.id), COUNT(l.id){zeros} "
-        f"FROM {inv} i LEFT JOIN {line} l ON l.invoice_id = i.id GROUP BY i.client_id, {month}",
-    )
-    _insert_select(
-        ClientDay,
-        ["client_id", "day", "net", "cost", "invoices"],
-        f"SELECT i.client_id, i.issue_date, COALESCE(SUM(l.net), 0), COALESCE(SUM(l.cost), 0), "
-        f"COUNT(DISTINCT i.id) FROM {inv} i LEFT JOIN {line} l ON l.invoice_id = i.id "
-        f"GROUP BY i.client_id, i.issue_date",
-    )
-    given = ["net", "cost", "quantity", "lines"]
-    rest, zeros = _zeros(ClientCategoryMonth, given)
-    _insert_select(
-        ClientCategoryMonth,
-        ["client_id", "category_key", "month", *given, *rest],
-        f"SELECT i.client_id, COALESCE(p.category_id, 0), {month}, SUM(l.net), SUM(l.cost), "
-        f"SUM(l.quantity), COUNT(*){zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
-        f"LEFT JOIN {prod} p ON p.id = l.product_id "
-        f"GROUP BY i.client_id, COALESCE(p.category_id, 0), {month}",
-    )
-    rest, zeros = _zeros(ProductMonth, given)
-    _insert_select(
-        ProductMonth,
-        ["product_id", "month", *given, *rest],
-        f"SELECT l.product_id, {month}, SUM(l.net), SUM(l.cost), SUM(l.quantity), COUNT(*)"
-        f"{zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
-        f"WHERE l.product_id IS NOT NULL GROUP BY l.product_id, {month}",
-    )
+    narrow = clients is not None or products is not None
+    date_sql, date_params = "", []
+    if since is not None:
+        date_sql, date_params = "i.issue_date >= %s", [connection.ops.adapt_datefield_value(since)]
+    if clients is not None or not narrow:
+        in_clients, c_params = "", []
+        if clients is not None:
+            in_clients = f"i.client_id IN ({', '.join(['%s'] * len(clients))})"
+            c_params = list(clients)
+        where = _where(in_clients, date_sql)
+        params = [*c_params, *date_params]
+        given = ["invoiced_net", "invoiced_cost", "quantity", "invoices", "lines"]
+        rest, zeros = _zeros(ClientMonth, given)
+        _insert_select(
+            ClientMonth,
+            ["client_id", "month", *given, *rest],
+            f"SELECT i.client_id, {month}, COALESCE(SUM(l.net), 0), COALESCE(SUM(l.cost), 0), "
+            f"COALESCE(SUM(l.quantity), 0), COUNT(DISTINCT i.id), COUNT(l.id){zeros} "
+            f"FROM {inv} i LEFT JOIN {line} l ON l.invoice_id = i.id{where} "
+            f"GROUP BY i.client_id, {month}",
+            params,
+        )
+        _insert_select(
+            ClientDay,
+            ["client_id", "day", "net", "cost", "invoices"],
+            f"SELECT i.client_id, i.issue_date, COALESCE(SUM(l.net), 0), "
+            f"COALESCE(SUM(l.cost), 0), COUNT(DISTINCT i.id) FROM {inv} i "
+            f"LEFT JOIN {line} l ON l.invoice_id = i.id{where} "
+            f"GROUP BY i.client_id, i.issue_date",
+            params,
+        )
+        given = ["net", "cost", "quantity", "lines"]
+        rest, zeros = _zeros(ClientCategoryMonth, given)
+        _insert_select(
+            ClientCategoryMonth,
+            ["client_id", "category_key", "month", *given, *rest],
+            f"SELECT i.client_id, COALESCE(p.category_id, 0), {month}, SUM(l.net), SUM(l.cost), "
+            f"SUM(l.quantity), COUNT(*){zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
+            f"LEFT JOIN {prod} p ON p.id = l.product_id{where} "
+            f"GROUP BY i.client_id, COALESCE(p.category_id, 0), {month}",
+            params,
+        )
+    if products is not None or not narrow:
+        in_products, p_params = "", []
+        if products is not None:
+            in_products = f"l.product_id IN ({', '.join(['%s'] * len(products))})"
+            p_params = list(products)
+        given = ["net", "cost", "quantity", "lines"]
+        rest, zeros = _zeros(ProductMonth, given)
+        _insert_select(
+            ProductMonth,
+            ["product_id", "month", *given, *rest],
+            f"SELECT l.product_id, {month}, SUM(l.net), SUM(l.cost), SUM(l.quantity), COUNT(*)"
+            f"{zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id"
+            f"{_where('l.product_id IS NOT NULL', in_products, date_sql)} "
+            f"GROUP BY l.product_id, {month}",
+            [*p_params, *date_params],
+        )
 
 
 def _chunks(qs: Any, size: int = 5000) -> Iterable[list[Any]]:
@@ -393,45 +436,159 @@ def _chunks(qs: Any, size: int = 5000) -> Iterable[list[Any]]:
         yield chunk
 
 
+def _add_credit_notes(batch: Batch, chunk: Sequence[CreditNote]) -> None:
+    lines = _invoice_lines(sorted({n.invoice_id for n in chunk if n.invoice_id}))
+    for note in chunk:
+        add_credit_note(batch, note, lines.get(note.invoice_id) if note.invoice_id else None)
+
+
+def _add_refusals(batch: Batch, chunk: Sequence[Order]) -> None:
+    by_order: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for order_id, *rest in (
+        OrderLine.objects.filter(order_id__in=[o.pk for o in chunk])
+        .order_by("order_id", "line_no")
+        .values_list("order_id", "product_id", "quantity", "net")
+    ):
+        by_order[order_id].append(tuple(rest))
+    for order in chunk:
+        add_refusal(batch, order, by_order.get(order.pk, []))
+
+
+NOTE_FIELDS = ("id", "client_id", "invoice_id", "issue_date", "reason", "net_total", "cost_total")
+REFUSAL_FIELDS = ("id", "client_id", "closed_at", "net_total", "refusal_reason")
+CANCEL_FIELDS = ("id", "client_id", "closed_at", "net_total", "status", "submitted_at")
+
+
 @transaction.atomic
 def rebuild() -> dict[str, int]:
     """Recompute every rollup from the documents. Returns the row count per table."""
     for model in ROLLUPS:
         model._default_manager.all().delete()
     _rebuild_invoices()
-    notes = CreditNote.objects.order_by("id").only(
-        "id", "client_id", "invoice_id", "issue_date", "reason", "net_total", "cost_total"
-    )
+    notes = CreditNote.objects.order_by("id").only(*NOTE_FIELDS)
     for chunk in _chunks(notes):
         batch = Batch()
-        lines = _invoice_lines(sorted({n.invoice_id for n in chunk if n.invoice_id}))
-        for note in chunk:
-            add_credit_note(batch, note, lines.get(note.invoice_id) if note.invoice_id else None)
+        _add_credit_notes(batch, chunk)
         # Upserting (not inserting): these add to the rows the invoices made.
         batch.write()
     refused = Order.objects.filter(status=OrderStatus.REFUSED).order_by("id")
-    for chunk in _chunks(
-        refused.only("id", "client_id", "closed_at", "net_total", "refusal_reason")
-    ):
+    for chunk in _chunks(refused.only(*REFUSAL_FIELDS)):
         batch = Batch()
-        by_order: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for order_id, *rest in (
-            OrderLine.objects.filter(order_id__in=[o.pk for o in chunk])
-            .order_by("order_id", "line_no")
-            .values_list("order_id", "product_id", "quantity", "net")
-        ):
-            by_order[order_id].append(tuple(rest))
-        for order in chunk:
-            add_refusal(batch, order, by_order.get(order.pk, []))
+        _add_refusals(batch, chunk)
         batch.write()
     cancelled = Order.objects.filter(
         status=OrderStatus.CANCELLED, submitted_at__isnull=False
     ).order_by("id")
-    for chunk in _chunks(
-        cancelled.only("id", "client_id", "closed_at", "net_total", "status", "submitted_at")
-    ):
+    for chunk in _chunks(cancelled.only(*CANCEL_FIELDS)):
         batch = Batch()
         for order in chunk:
             add_cancellation(batch, order)
         batch.write()
     return {model._meta.model_name or "": model._default_manager.count() for model in ROLLUPS}
+
+
+# --- Refresh of some clients and products -----------------------------------------------
+
+CLIENT_KEYED: tuple[type[models.Model], ...] = (
+    ClientMonth,
+    ClientCategoryMonth,
+    ClientDay,
+    ReasonMonth,
+)
+# The date column of each rollup's key, and its position in the key.
+DATE_KEY: dict[type[models.Model], tuple[str, int]] = {
+    ClientMonth: ("month", 1),
+    ClientCategoryMonth: ("month", 2),
+    ProductMonth: ("month", 1),
+    ClientDay: ("day", 1),
+    ReasonMonth: ("month", 1),
+}
+# Ids per IN (…) list: well under SQLite's limit of bound parameters.
+IN_CHUNK = 500
+
+
+def _slices(ids: Sequence[int], size: int = IN_CHUNK) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+@transaction.atomic
+def refresh(
+    *, clients: Iterable[int], products: Iterable[int] = (), since: dt.date | None = None
+) -> None:
+    """Recompute the client-keyed rollup rows of ``clients`` and the product rows of
+    ``products``, from the month of ``since`` on (all months without it), from the
+    documents, exactly as ``rebuild`` would. Other rows are not read or written.
+
+    For bulk writers (``raktas import``) that post documents around the services: they
+    name every client and product whose rows their documents changed, old values too.
+    """
+    client_ids = sorted(set(clients))
+    product_ids = sorted(set(products))
+    if not client_ids and not product_ids:
+        return
+    start = month_of(since) if since is not None else None
+
+    def dated(qs: Any, model: type[models.Model]) -> Any:
+        return qs.filter(**{f"{DATE_KEY[model][0]}__gte": start}) if start else qs
+
+    for chunk in _slices(client_ids):
+        for model in CLIENT_KEYED:
+            dated(model._default_manager.filter(client_id__in=chunk), model).delete()
+        _rebuild_invoices(clients=chunk, since=start)
+    for chunk in _slices(product_ids):
+        dated(ProductMonth.objects.filter(product_id__in=chunk), ProductMonth).delete()
+        _rebuild_invoices(products=chunk, since=start)
+
+    # Credit notes, refusals and cancellations that add to a refreshed row: those of the
+    # clients, and those whose products are among the products. Each document is added
+    # once; its contributions to rows outside the refresh are dropped before writing.
+    note_ids: set[int] = set()
+    refusal_ids: set[int] = set()
+    cancel_ids: set[int] = set()
+    notes = CreditNote.objects.all()
+    refused = Order.objects.filter(status=OrderStatus.REFUSED)
+    cancelled = Order.objects.filter(status=OrderStatus.CANCELLED, submitted_at__isnull=False)
+    if start is not None:
+        notes = notes.filter(issue_date__gte=start)
+        # The month of a closing is local; a day's margin, the key filter does the rest.
+        after = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=1), dt.time()))
+        recent = models.Q(closed_at__isnull=True) | models.Q(closed_at__gte=after)
+        refused = refused.filter(recent)
+        cancelled = cancelled.filter(recent)
+    for chunk in _slices(client_ids):
+        note_ids.update(notes.filter(client_id__in=chunk).values_list("id", flat=True))
+        refusal_ids.update(refused.filter(client_id__in=chunk).values_list("id", flat=True))
+        cancel_ids.update(cancelled.filter(client_id__in=chunk).values_list("id", flat=True))
+    for chunk in _slices(product_ids):
+        note_ids.update(
+            notes.filter(invoice__lines__product_id__in=chunk).values_list("id", flat=True)
+        )
+        refusal_ids.update(refused.filter(lines__product_id__in=chunk).values_list("id", flat=True))
+    client_set, product_set = set(client_ids), set(product_ids)
+
+    def write(batch: Batch) -> None:
+        for model, rows in batch.rows.items():
+            wanted = product_set if model is ProductMonth else client_set
+            position = DATE_KEY[model][1]
+            for key in [k for k in rows if k[0] not in wanted or (start and k[position] < start)]:
+                del rows[key]
+        batch.write()
+
+    for chunk in _slices(sorted(note_ids)):
+        batch = Batch()
+        _add_credit_notes(
+            batch, list(CreditNote.objects.filter(id__in=chunk).order_by("id").only(*NOTE_FIELDS))
+        )
+        write(batch)
+    for chunk in _slices(sorted(refusal_ids)):
+        batch = Batch()
+        _add_refusals(
+            batch, list(Order.objects.filter(id__in=chunk).order_by("id").only(*REFUSAL_FIELDS))
+        )
+        write(batch)
+    for chunk in _slices(sorted(cancel_ids)):
+        batch = Batch()
+        for order in Order.objects.filter(id__in=chunk).order_by("id").only(*CANCEL_FIELDS):
+            add_cancellation(batch, order)
+        write(batch)

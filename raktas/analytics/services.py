@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -423,6 +423,22 @@ def tier_proposal_decide(
         },
     )
     return proposal
+
+
+def refresh_rollups_for(
+    client_ids: Iterable[int],
+    *,
+    product_ids: Iterable[int] = (),
+    since: dt.date | None = None,
+) -> None:
+    """Bring the rollups of these clients and products up to date from the month of
+    ``since`` on, after documents were written around the services (``raktas import``).
+    Runs in the caller's transaction: a rolled-back import leaves the rollups as they
+    were. Name every client and product whose figures the documents changed, before
+    and after (an invoice moved to another client names both)."""
+    from raktas.analytics.rollups import refresh
+
+    refresh(clients=client_ids, products=product_ids, since=since)
 
 
 def after_bulk_load(*, progress: Callable[[str], None] | None = None) -> None:

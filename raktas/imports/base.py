@@ -134,6 +134,12 @@ class Importer:
         self.now = run.started_at
         self._column_cache: dict[str, PriceColumn | None] | None = None
         self._user_cache: dict[str, User | None] = {}
+        # What the written documents changed in the analytics rollups (``touch``):
+        # client and product ids, and the earliest date. Bounded by the clients and
+        # products in the database, not by the file.
+        self.touched_clients: set[int] = set()
+        self.touched_products: set[int] = set()
+        self.touched_since: dt.date | None = None
 
     # -- hooks ---------------------------------------------------------------------
     def check_file(self) -> None:
@@ -149,7 +155,26 @@ class Importer:
         """Called once after the last batch; returns extra facts for the run's audit entry."""
         return {}
 
+    def refresh_rollups(self) -> None:
+        """Called once when the import commits, in its transaction: bring the analytics
+        rollups of what ``touch`` recorded up to date."""
+        if not self.touched_clients and not self.touched_products:
+            return
+        from raktas.analytics.services import refresh_rollups_for
+
+        refresh_rollups_for(
+            self.touched_clients, product_ids=self.touched_products, since=self.touched_since
+        )
+
     # -- helpers for kinds -------------------------------------------------------------
+    def touch(self, client_id: int, day: dt.date, product_ids: Iterable[Any] = ()) -> None:
+        """Record that a written document adds to the rollups of this client and these
+        products from ``day`` on (call it for the document before and after a change)."""
+        self.touched_clients.add(client_id)
+        self.touched_products.update(p for p in product_ids if p is not None)
+        if self.touched_since is None or day < self.touched_since:
+            self.touched_since = day
+
     def reject(self, row: Row, column: str, reason: str) -> None:
         if not row.bad:
             row.bad = True

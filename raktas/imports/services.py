@@ -401,6 +401,9 @@ def _run(
         return ImportStatus.ROLLED_BACK
     if dry_run:
         return ImportStatus.DRY_RUN
+    # Orders and invoices were written around the services that keep the analytics
+    # rollups; recompute what they touched, in this transaction.
+    importer.refresh_rollups()
     if report.created or report.updated:
         # One entry for the whole run: the rows it created are named by the file's
         # checksum and the run; updates of existing rows were audited row by row.

@@ -14,7 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Min
 
 from raktas.audit.services import snapshot
 from raktas.clients.models import Client
@@ -24,7 +24,7 @@ from raktas.imports import cells
 from raktas.imports.base import KEY_TAKEN, UNKNOWN_CLIENT, Column, Group, Importer, Row
 from raktas.imports.kinds.clients import clients_by_external_id
 from raktas.imports.kinds.orders import line_numbers, products_by_sku
-from raktas.ledger.models import Allocation, Invoice, InvoiceLine, Payment
+from raktas.ledger.models import Allocation, CreditNote, Invoice, InvoiceLine, Payment
 from raktas.ledger.selectors import invoices_visible_to, payments_visible_to
 from raktas.ledger.services import PAYMENT_FIELDS
 from raktas.orders.selectors import orders_visible_to
@@ -283,8 +283,19 @@ class InvoiceImporter(_LedgerImporter):
                     self.report.unchanged += 1
                     continue
                 updates.append((invoice, before))
+                self.touch(
+                    old.client_id, old.issue_date, (ln.product_id for ln in old_lines[old.pk])
+                )
             invoices.append(invoice)
             lines_of[group.key] = lines
+            self.touch(invoice.client_id, invoice.issue_date, (ln.product_id for ln in lines))
+        if updates:
+            # A credit note against a changed invoice is spread over its new lines.
+            first_note = CreditNote.objects.filter(
+                invoice_id__in=[i.pk for i, _ in updates]
+            ).aggregate(day=Min("issue_date"))["day"]
+            if first_note is not None:
+                self.touch(updates[0][0].client_id, first_note)
         if not invoices:
             return
         for invoice in invoices:

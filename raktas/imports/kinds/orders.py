@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
+from django.utils import timezone
 
 from raktas.audit.services import _jsonable
 from raktas.catalog.models import Price, Product
@@ -35,7 +36,7 @@ from raktas.ledger.models import Invoice
 from raktas.orders.models import Order, OrderLine, OrderStatus, RefusalReason
 from raktas.orders.selectors import orders_visible_to
 from raktas.orders.services import price_line
-from raktas.org.access import Action, has_right, holds_client_owner
+from raktas.org.access import Action, has_right, holds_client_owner, today
 from raktas.org.models import Role
 
 ORDER_AUDIT_FIELDS = (
@@ -103,6 +104,8 @@ class OrderRecord:
     vat_total: Decimal
     gross_total: Decimal
     cost_total: Decimal
+    submitted_at: dt.datetime | None
+    closed_at: dt.datetime | None
 
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(values)
@@ -379,6 +382,7 @@ class OrderImporter(Importer):
                 number_holder[number] = group.key
             if old is None:
                 new_orders.append(order)
+                self._touch(order, lines)
             else:
                 before = self._audit_view(old, old_lines[old.pk])
                 if before == self._audit_view(order, lines):
@@ -391,6 +395,8 @@ class OrderImporter(Importer):
                     continue
                 changed.append(order)
                 audits.append((order, before))
+                self._touch(old, old_lines[old.pk])
+                self._touch(order, lines)
             lines_of[group.key] = lines
         if not lines_of:
             return
@@ -503,6 +509,17 @@ class OrderImporter(Importer):
         order.gross_total = sum((line.gross for line in lines), ZERO)
         order.cost_total = q2(sum((line.unit_cost * line.quantity for line in lines), ZERO))
         return order, lines
+
+    def _touch(self, order: Order | OrderRecord, lines: Sequence[Line | OrderLine]) -> None:
+        """A refused order, or a cancelled one the desk had seen, is in the rollups (in
+        the month it closed); other orders are not."""
+        counted = order.status == OrderStatus.REFUSED or (
+            order.status == OrderStatus.CANCELLED and order.submitted_at is not None
+        )
+        if counted:
+            closed = order.closed_at
+            day = timezone.localtime(closed).date() if closed is not None else today()
+            self.touch(order.client_id, day, (line.product_id for line in lines))
 
     def noon(self, day: dt.date) -> dt.datetime:
         if day not in self._noon:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,8 @@ from raktas.org.access import sees_margin
 from raktas.org.models import Role, User
 
 ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
+# Rows of tier proposals and of churn risk on the overview before "show all".
+OVERVIEW_ROWS = 15
 
 # The returns table of the overview page, grouped by one of these.
 RETURN_GROUPS = {
@@ -124,7 +127,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         returns_by = "client"
     report = abc_report(user, dimension=dimension, period=period, filters=filters, limit=25)
     matrix_rows = [(a, [(x, report.matrix[a + x]) for x in "XYZ"]) for a in "ABC"]
-    proposals = []
+    # Tier proposals and churn risk show the weightiest ``OVERVIEW_ROWS`` with their
+    # count; ``?all=proposals`` / ``?all=churn`` lists them all.
+    show_all = request.GET.get("all", "")
+    proposals: list[TierProposal] = []
     if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
         proposals = [
             p
@@ -139,9 +145,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         proposals.sort(
             key=lambda p: (rank.get(p.proposed_tier, 3), -float(p.figures.get("share") or 0))
         )
-        proposals = proposals[:50]
-        for p in proposals:
-            p.reason_texts = [reason_text(r) for r in p.reasons]  # type: ignore[attr-defined]
+    proposals_count = len(proposals)
+    if show_all != "proposals":
+        proposals = proposals[:OVERVIEW_ROWS]
+    for p in proposals:
+        p.reason_texts = [reason_text(r) for r in p.reasons]  # type: ignore[attr-defined]
+    churn, churn_count = insights.churn_alerts_first(
+        user, None if show_all == "churn" else OVERVIEW_ROWS, filters=filters
+    )
+    base_query = request.GET.copy()
+    base_query.pop("all", None)
     context: dict[str, Any] = {
         "report": report,
         "period": period,
@@ -151,7 +164,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         "candidates": key_client_candidates(user, period=period, filters=filters)[:25]
         if dimension == "client"
         else [],
-        "churn": insights.churn_alerts(user, filters=filters)[:25],
+        "churn": churn,
+        "churn_count": churn_count,
+        "proposals_count": proposals_count,
+        "show_all": show_all,
+        "overview_rows": OVERVIEW_ROWS,
+        # The page's own query without ``all``, for the "show all" / "show fewer" links.
+        "base_query": base_query.urlencode(),
         "reasons": insights.returns_report(user, group_by="reason", period=period, filters=filters)[
             :10
         ],
@@ -219,6 +238,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             else gettext("%(client)s: tier kept.")
         )
         messages.success(request, text % values)
+    if request.POST.get("all") == "proposals":
+        return redirect(reverse("analytics:overview") + "?all=proposals#proposals-h")
     return redirect("analytics:overview")
 
 

@@ -174,3 +174,46 @@ def _walk(sold, pages, english, tokens, same_in_both):
             if same:
                 problems.append(f"{url}: same in both {text!r} ({' '.join(sorted(same))})")
     return problems
+
+
+def test_the_overview_shows_the_weightiest_proposals_and_churn_with_a_link_to_all(sold):
+    from raktas.testing.factories import ClientFactory
+
+    owner = sold.client_a.owner
+    clients = [ClientFactory(owner=owner) for _ in range(19)] + [sold.client_a]
+    for i, client in enumerate(clients):
+        TierProposal.objects.create(
+            client=client,
+            current_tier=Tier.MAINTAIN,
+            proposed_tier=Tier.KEY if client == sold.client_a else Tier.DEVELOP,
+            reasons=["r"],
+        )
+        ClientValue.objects.create(
+            client=client,
+            computed_on=timezone.localdate(),
+            weeks_since_last=1,
+            p_alive=0.1,
+            expected_orders=1,
+            npv=Decimal(1000 if client == sold.client_a else i),
+        )
+    head = browser(sold, "head")
+    html = head.get("/analytics/").content.decode()
+    assert html.count('name="decision" value="accept"') == 15
+    assert "Show all 20" in html and "all=proposals" in html and "all=churn" in html
+    assert sold.client_a.legal_name in html  # proposed key: the weightiest
+    churn = html[html.index('id="churn-h"') :].split("</section>")[0]
+    assert churn.count("/analytics/clients/") == 15
+    html = head.get("/analytics/?all=proposals").content.decode()
+    assert html.count('name="decision" value="accept"') == 20
+    assert 'name="all" value="proposals"' in html
+    churn = head.get("/analytics/?all=churn").content.decode()
+    section = churn[churn.index('id="churn-h"') :].split("</section>")[0]
+    assert section.count("/analytics/clients/") == 20
+    proposal = TierProposal.objects.get(client=clients[0])
+    response = head.post(
+        f"/analytics/tier-proposals/{proposal.pk}/decide/",
+        {"decision": "accept", "all": "proposals"},
+    )
+    assert response.status_code == 302 and "all=proposals" in response["Location"]
+    clients[0].refresh_from_db()
+    assert clients[0].tier == Tier.DEVELOP

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import operator
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -610,16 +611,20 @@ def order_rhythms(order_days: QuerySet[Any]) -> dict[int, Rhythm]:
     """The ``Rhythm`` of each client in ``order_days``, a queryset of distinct
     ``(client_id, order_date)`` rows that carries the caller's scope.
 
-    One query: the days come back as integers (days since 1970), sorted by client and
-    day, and are read in one pass. Measured on the medium seed (a KAM's 1,661 clients,
-    28,464 order days, SQLite) this was faster than taking the median in SQL with window
-    functions, and it also yields the last day and the count the page needs."""
+    One query. On PostgreSQL the database does it all and returns one row per client
+    (``percentile_cont(0.5)`` of the gaps: the middle gap, or the mean of the two
+    middle ones, as ``statistics.median``). Elsewhere the days come back as integers
+    (days since 1970), sorted by client and day, and are read in one pass: measured on
+    the medium seed (a KAM's 1,661 clients, 28,464 order days, SQLite) this was faster
+    than a median in SQL with window functions."""
     db = connections[order_days.db]
     try:
         # Compiled by Django from the scoped queryset: its values stay parameters.
         inner, params = order_days.order_by().query.sql_with_params()
     except EmptyResultSet:
         return {}
+    if db.vendor == "postgresql":
+        return _order_rhythms_in_sql(db, inner, params)
     sql = (
         f"WITH days (client_id, day) AS ({inner}) "
         f"SELECT client_id, {_day_number(db, 'day')} AS n FROM days ORDER BY client_id, n"
@@ -628,7 +633,7 @@ def order_rhythms(order_days: QuerySet[Any]) -> dict[int, Rhythm]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out: dict[int, Rhythm] = {}
-    for client_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+    for client_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
         numbers = [int(number) for _, number in group]
         gaps = [b - a for a, b in itertools.pairwise(numbers)]
         out[client_id] = Rhythm(
@@ -637,6 +642,30 @@ def order_rhythms(order_days: QuerySet[Any]) -> dict[int, Rhythm]:
             median_gap=float(statistics.median(gaps)) if len(gaps) >= 2 else None,
         )
     return out
+
+
+def _order_rhythms_in_sql(db: Any, inner: str, params: Any) -> dict[int, Rhythm]:
+    """``order_rhythms`` on PostgreSQL: the gaps (``LAG``), their median, the last day
+    and the count per client in the database."""
+    sql = (
+        f"WITH days (client_id, day) AS ({inner}), "
+        "gaps AS (SELECT client_id, day, "
+        "day - LAG(day) OVER (PARTITION BY client_id ORDER BY day) AS gap FROM days) "
+        "SELECT client_id, MAX(day), COUNT(*), COUNT(gap), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) "
+        "FROM gaps GROUP BY client_id"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        client_id: Rhythm(
+            last=last,
+            order_days=count,
+            median_gap=float(median) if gaps >= 2 else None,
+        )
+        for client_id, last, count, gaps, median in rows
+    }
 
 
 def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:

@@ -294,6 +294,35 @@ def test_order_rhythms_take_the_middle_gap_of_odd_and_even_counts(alerts: Alerts
     assert rhythms[odd.pk].order_days == 4
 
 
+def test_order_rhythms_match_the_rule_on_random_order_days(alerts: Alerts) -> None:
+    """On PostgreSQL the rhythms are computed in SQL, elsewhere in Python: either way
+    each client's last day, count of order days and median gap are the plain rule's."""
+    import itertools
+    import random
+    import statistics
+
+    rng = random.Random(11)
+    clients = {
+        _orders_on(alerts, [rng.randint(0, 400) for _ in range(rng.randint(1, 12))]).pk
+        for _ in range(40)
+    }
+    days = Order.objects.filter(client__in=clients).values("client_id", "order_date").distinct()
+    expected = {}
+    for pk in clients:
+        numbers = sorted(
+            {d.toordinal() for d in days.filter(client_id=pk).values_list("order_date", flat=True)}
+        )
+        gaps = [b - a for a, b in itertools.pairwise(numbers)]
+        expected[pk] = (
+            dt.date.fromordinal(numbers[-1]),
+            len(numbers),
+            float(statistics.median(gaps)) if len(gaps) >= 2 else None,
+        )
+    rhythms = queries.order_rhythms(days)
+    assert {pk: (r.last, r.order_days, r.median_gap) for pk, r in rhythms.items()} == expected
+    assert any(e[2] is not None and e[2] % 1 for e in expected.values())  # an even count
+
+
 # --- staying fast ---------------------------------------------------------------------------
 
 

@@ -176,14 +176,10 @@ def _contacts(qs: QuerySet[Contact], filters: ContactFilters) -> QuerySet[Contac
         qs = qs.filter(client_id=filters.client)
     if filters.buying_role:
         qs = qs.filter(buying_role=filters.buying_role)
-    if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(name__icontains=term)
-            | Q(position__icontains=term)
-            | Q(email__icontains=term)
-            | Q(phone__icontains=term)
-        )
+    term = search_term(filters.q or "")
+    if term:
+        # Without regard to case or Lithuanian letters on both databases (core.search).
+        qs = qs.filter(matches(term))
     return qs.select_related("client").order_by("client__legal_name", "client_id", "name", "id")
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from raktas.core.money import MoneyField
-from raktas.core.search import client_search_text
+from raktas.core.search import client_search_text, contact_search_text
 
 
 class Segment(models.Model):
@@ -128,9 +128,20 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # name, position, email and phone folded (raktas.core.search), kept by save().
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         ordering = ["client", "name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = contact_search_text(self.name, self.position, self.email, self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "position", "email", "phone"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)

@@ -6,7 +6,7 @@ Why a stored column. SQLite's LIKE and ``lower()`` fold ASCII letters only, so
 by the database's collation and ctype, which a deployment may not choose for
 Lithuanian. Folding in SQL would be a Python function call per row on SQLite. So the
 text a search box looks in is folded once, in Python, when the row is written, and
-stored next to it (``Client.search_text``, ``Product.search_text``); a search folds
+stored next to it (``Client.search_text``, ``Contact.search_text``, ``Product.search_text``); a search folds
 the typed text the same way and matches with a plain ``contains`` (LIKE '%…%') —
 which no index serves, but a short column of 50,000 rows scans in milliseconds.
 
@@ -57,6 +57,13 @@ def matches(term: str, field: str = "search_text") -> Q:
 def client_search_text(legal_name: str | None, city: str | None) -> str:
     """Client: its legal name and its city."""
     return search_text(legal_name, city)
+
+
+def contact_search_text(
+    name: str | None, position: str | None, email: str | None, phone: str | None
+) -> str:
+    """Contact: its name, position, email and phone (what the contacts ``q`` looks in)."""
+    return search_text(name, position, email, phone)
 
 
 def product_search_text(name: str | None) -> str:

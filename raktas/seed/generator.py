@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from raktas.core.search import client_search_text, product_search_text
+from raktas.core.search import client_search_text, contact_search_text, product_search_text
 from raktas.seed import vocabulary as V
 
 
@@ -112,6 +112,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "email",
         "created_at",
         "client_id",
+        "search_text",  # raktas.core.search: the bulk load does not go through save()
     ),
     "orders.Order": (
         "id",
@@ -851,17 +852,19 @@ class _Generator:
             masc, fem, role, _ = rng.choice(positions)
             email = f"{V.ascii_fold(first).lower()}.{V.ascii_fold(last).lower()}@{domain}.lt"
             phone = f"+370 6{rng.randint(0, 99):02d} {rng.randint(0, 99999):05d}"
+            position = fem if female else masc
             out["clients.Contact"].append(
                 (
                     take("clients.Contact"),
                     None,
                     f"{first} {last}",
-                    fem if female else masc,
+                    position,
                     role,
                     phone,
                     email,
                     created,
                     client_id,
+                    contact_search_text(f"{first} {last}", position, email, phone),
                 )
             )
 

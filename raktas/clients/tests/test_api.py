@@ -9,7 +9,7 @@ import pytest
 from raktas.api.testing import Case, as_persona, build_scene, check_case, expect
 from raktas.audit.models import AuditEntry
 from raktas.clients.models import Client
-from raktas.testing.factories import ClientFactory, SegmentFactory
+from raktas.testing.factories import ClientFactory, ContactFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +293,35 @@ def test_bad_contact_email_names_the_field(world):
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "email"
+
+
+def test_contacts_q_finds_lithuanian_letters_without_regard_to_case(world):
+    """SQLite's LIKE folds ASCII only, so icontains missed "ŠIAUL" in "Šiaulytė"."""
+    ContactFactory.create(
+        client=world.client_a,
+        name="Rūta Šiaulytė",
+        position="Pirkimų vadovė",
+        email="ruta@zalgiris.lt",
+        phone="+370 612 34567",
+    )
+    ContactFactory.create(
+        client=world.client_a, name="Jonas Jonaitis", position="Direktorius", email="j@x.lt"
+    )
+    ContactFactory.create(client=world.client_b, name="Žilvinas Šiaulys", email="z@x.lt")
+    kam_a = as_persona(world, "kam_a")
+    for q in ("šiaul", "ŠIAULYTĖ", "siaulyte", "VADOVĖ", "vadove", "612 345", "RUTA@Z"):
+        found = kam_a.get("contacts", q=q).json()["items"]
+        assert [c["name"] for c in found] == ["Rūta Šiaulytė"], q
+    assert [c["name"] for c in kam_a.get("contacts", q="  ").json()["items"]] == [
+        "Jonas Jonaitis",
+        "Rūta Šiaulytė",
+    ]
+    # Still scoped: kam_b finds only the contact of their own client.
+    found = as_persona(world, "kam_b").get("contacts", q="ŠIAUL").json()["items"]
+    assert [c["name"] for c in found] == ["Žilvinas Šiaulys"]
+    # The search column follows a change made through the service.
+    contact = world.client_a.contacts.get(name="Jonas Jonaitis")
+    changed = kam_a.patch(f"contacts/{contact.pk}", {"position": "Tiekimo skyriaus vadovas"})
+    assert changed.status_code == 200
+    found = kam_a.get("contacts", q="VADOV").json()["items"]
+    assert [c["name"] for c in found] == ["Jonas Jonaitis", "Rūta Šiaulytė"]

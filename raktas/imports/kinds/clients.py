@@ -11,7 +11,7 @@ from raktas.clients.models import BuyingRole, Client, ClientStatus, Contact, Seg
 from raktas.clients.selectors import clients_visible_to
 from raktas.clients.services import CLIENT_AUDIT_FIELDS, CONTACT_FIELDS
 from raktas.core.exceptions import PermissionDenied
-from raktas.core.search import client_search_text
+from raktas.core.search import client_search_text, contact_search_text
 from raktas.imports import cells
 from raktas.imports.base import KEY_TAKEN, UNKNOWN_CLIENT, Column, Importer, Row, refusal
 from raktas.imports.sql import insert_rows, update_rows
@@ -445,11 +445,23 @@ class ContactImporter(Importer):
             updates.append((contact, before))
         if not to_write:
             return
+        for contact in to_write:  # bulk_create does not go through Contact.save()
+            contact.search_text = contact_search_text(
+                contact.name, contact.position, contact.email, contact.phone
+            )
         Contact.objects.bulk_create(
             to_write,
             update_conflicts=True,
             unique_fields=["external_id"],
-            update_fields=["client", "name", "position", "buying_role", "phone", "email"],
+            update_fields=[
+                "client",
+                "name",
+                "position",
+                "buying_role",
+                "phone",
+                "email",
+                "search_text",
+            ],
         )
         self.report.created += len(to_write) - len(updates)
         self.report.updated += len(updates)

@@ -233,6 +233,8 @@ def test_contacts_attach_to_clients_by_external_id_and_update_on_reimport(world,
     data = [["P-1", "A-1", "Žydrūnė Ąžuolienė", "Pirkimų vadovė", "Decision maker", "z@example.lt"]]
     path = write_csv(tmp_path / "p.csv", CONTACT_HEADER, data)
     assert run(world.kam_a, "contacts", path).created == 1
+    # The bulk write keeps the folded search column that the contacts ``q`` reads.
+    assert Contact.objects.filter(search_text__contains="azuoliene").exists()
     data[0][3] = "Direktorė"
     again = run(world.kam_a, "contacts", write_csv(tmp_path / "p2.csv", CONTACT_HEADER, data))
     assert (again.created, again.updated) == (0, 1)
@@ -242,6 +244,7 @@ def test_contacts_attach_to_clients_by_external_id_and_update_on_reimport(world,
         "Direktorė",
         "decision_maker",
     )
+    assert "direktore" in contact.search_text and "vadove" not in contact.search_text
     assert AuditEntry.objects.get(entity="clients.contact").after == {"position": "Direktorė"}
 
 

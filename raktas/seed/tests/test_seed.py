@@ -215,6 +215,13 @@ class SeededSmallBook(TestCase):
                 assert re.fullmatch(r"LT\d{9}", vat) and vat == lithuanian_vat_code(int(vat[2:9]))
         assert len({c[1] for c in clients}) == len(clients)
 
+    def test_contacts_carry_their_folded_search_text(self):
+        from raktas.clients.models import Contact
+        from raktas.core.search import contact_search_text
+
+        rows = Contact.objects.values_list("name", "position", "email", "phone", "search_text")
+        assert rows and all(row[4] == contact_search_text(*row[:4]) for row in rows)
+
     def test_key_account_is_the_cheapest_column_and_prices_change_mid_history(self):
         columns = {c.code: c for c in PriceColumn.objects.all()}
         assert set(columns) == {"RETAIL", "WHOLESALE", "WHOLESALE2", "KEY_ACCOUNT"}

@@ -68,6 +68,10 @@ def test_demo_sets_up_users_with_printed_passwords_and_seeds_once(tmp_path):
     )
     assert User.objects.get(username="desk1").has_role(Role.ORDER_DESK)
     assert (tmp_path / "static").is_dir()
+    # A bank statement to try the import with, paying invoices open in the demo.
+    statement = (tmp_path / "demo-camt053.xml").read_bytes()
+    assert statement.count(b"<Ntry>") == 6
+    assert "demo-camt053.xml" in first.getvalue()
 
 
 @pytest.mark.django_db

@@ -21,8 +21,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.tasks import task_backends
+from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
+from raktas.banking.sample import sample_entries, sample_statement
 from raktas.collection.tasks import daily_collection_run, run_queued_tasks
 from raktas.credit.tasks import refresh_all_scores
 from raktas.seed import people
@@ -80,6 +82,11 @@ class Command(BaseCommand):
         ran = run_queued_tasks()
         if ran:
             out.write(f"==> background tasks: ran the {ran} waiting on the queue")
+        # A bank statement to try the import with (Finance → Bank payments), made from
+        # what is open now, so it matches again on every start.
+        statement = Path(settings.DATA_DIR) / "demo-camt053.xml"
+        statement.write_bytes(sample_statement(sample_entries(), day=timezone.localdate()))
+        out.write(f"==> a camt.053 bank statement to import as finance1: {statement}")
         mailer: dict[str, Any] = settings.MAILERS["default"]
         mail = (mailer.get("OPTIONS") or {}).get("file_path")
         if mail:

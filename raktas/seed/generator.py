@@ -209,6 +209,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "currency",
         "reference",
         "allocated_amount",
+        "applied_on",
         "created_at",
         "client_id",
         "recorded_by_id",
@@ -1341,6 +1342,9 @@ class _Generator:
                     "EUR",
                     reference,
                     c2s(allocated),
+                    # Fully applied the day it arrived (its allocations are all dated
+                    # that day): the aging's unapplied query then skips it.
+                    day if numbers and allocated == amount else None,
                     created,
                     self.c_id[ci],
                     finance,

@@ -69,7 +69,8 @@ def _error_dict(error: DomainError) -> dict[str, str]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Each role starts on the page of its day. Heads of sales and the director start on
-    Today too: override requests and tier proposals wait there for their decision."""
+    Today too: override requests and tier proposals wait there for their decision.
+    Finance starts on the bank queue (the finance page)."""
     user = _user(request)
     if user.has_role(Role.KAM):
         return redirect("web:today")
@@ -78,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
         return redirect("web:today")
     if user.has_role(Role.FINANCE):
-        return redirect("web:clients")
+        return redirect("banking:queue")  # bank entries to place, overrides waiting
     return render(request, "web/no_business.html")
 
 

@@ -46,6 +46,21 @@ def test_only_finance_and_the_director_see_the_bank_page(world):
 
 
 @pytest.mark.django_db
+def test_the_main_navigation_leads_finance_and_the_director_to_the_bank_page(world):
+    from raktas.web.templatetags.raktas_nav import nav_items
+
+    def nav(name):
+        client = _login(world, name)
+        request = client.get("/bank/" if name in ("finance", "director") else "/").wsgi_request
+        return {item.label: item.url for item in nav_items({"request": request})}
+
+    assert nav("finance")["Finance"] == "/bank/"
+    assert nav("director")["Finance"] == "/bank/"
+    for name in ("kam_a", "head", "desk"):
+        assert "Finance" not in nav(name), name
+
+
+@pytest.mark.django_db
 def test_a_waiting_reversal_is_taken_back_on_the_page(world, books):
     web = _login(world, "finance")
     web.post("/bank/upload/", {"file": SimpleUploadedFile("a.xml", read("camt053_v08.xml"))})

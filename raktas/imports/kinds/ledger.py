@@ -593,6 +593,10 @@ class PaymentImporter(_LedgerImporter):
                 left -= amount
                 plan.append((invoice, amount))
             payment.allocated_amount = payment.amount - left
+            # Fully applied: the day of its last allocation (what allocate() records),
+            # so the aging skips it when it adds up unapplied money.
+            if plan and left == 0:
+                payment.applied_on = max(Allocation.default_date(payment, i) for i, _ in plan)
             plans.append((payment, plan))
         Payment.objects.bulk_create([p for p, _ in plans])
         allocations = [

@@ -186,3 +186,32 @@ def test_only_finance_and_the_director_import_the_ledger(books, tmp_path):
         report = run(books.persona(name), "invoices", path)
         assert report.status == "failed"
     assert run(books.director, "invoices", path).created == 3
+
+
+@pytest.mark.django_db
+def test_imported_payments_record_the_day_they_were_fully_applied(books, tmp_path):
+    from raktas.receivables.aging import raw_unapplied
+
+    run(books.finance, "invoices", write_csv(tmp_path / "i.csv", INV, invoice_rows()))
+    payments = [
+        # Received before SF-3 was issued: applied on the issue day, as allocate() does.
+        ["BANK-1", "B-1", "2024-02-20", "50", "SF-3", "", ""],
+        ["BANK-2", "A-1", "2024-03-05", "200", "", "", ""],  # SF-1 in full, part of SF-2
+        ["BANK-3", "A-1", "2024-03-06", "100", "", "", ""],  # 45.20 of it left over
+        ["BANK-4", "A-1", "2024-03-07", "5", "", "none", ""],
+    ]
+    report = run(books.finance, "payments", write_csv(tmp_path / "p.csv", PAY, payments))
+    assert report.status == "committed", report.errors
+    assert dict(Payment.objects.values_list("external_id", "applied_on")) == {
+        "BANK-1": dt.date(2024, 3, 1),
+        "BANK-2": dt.date(2024, 3, 5),
+        "BANK-3": None,
+        "BANK-4": None,
+    }
+    assert_ledger_invariants()
+    # The aging's unapplied money is the same with the shortcut as without it.
+    days = [dt.date(2024, 2, 25), dt.date(2024, 3, 1), dt.date(2024, 3, 6), dt.date(2024, 4, 1)]
+    fast = [raw_unapplied(as_of=d) for d in days]
+    Payment.objects.update(applied_on=None)
+    assert fast == [raw_unapplied(as_of=d) for d in days]
+    assert fast[-1] == {books.client_a.pk: Decimal("59.80")}

@@ -312,6 +312,26 @@ class SeededSmallBook(TestCase):
         totals = checks.book_totals()
         assert abs(totals["balance"] - totals["from_open_items"]) < Decimal("0.01")
 
+    def test_fully_applied_payments_carry_the_day_of_their_last_allocation(self):
+        # What the aging's unapplied query skips on: set exactly for payments fully
+        # allocated, NULL for the others (advances, rounded-up payments).
+        last = dict(
+            Allocation.objects.values("payment_id")
+            .annotate(d=Max("allocated_on"))
+            .values_list("payment_id", "d")
+        )
+        applied = partly = 0
+        for pk, amount, used, applied_on in Payment.objects.values_list(
+            "pk", "amount", "allocated_amount", "applied_on"
+        ):
+            if used == amount:
+                assert applied_on == last[pk]
+                applied += 1
+            else:
+                assert applied_on is None
+                partly += 1
+        assert applied > 100 and partly > 0
+
     def test_each_clients_balance_is_invoices_minus_payments_minus_credit_notes(self):
         gross: defaultdict[int, Decimal] = defaultdict(Decimal)
         for cid, amount in Invoice.objects.values_list("client_id", "gross_total"):

@@ -48,8 +48,9 @@ def nav_items(context: template.Context) -> list[NavItem]:
         items.append(("credit:collection", _("Collection"), ("credit:collection",)))
     if roles & {Role.DIRECTOR, Role.FINANCE}:
         items.append(("receivables:aging", _("Aging"), ("receivables:aging",)))
-    if Role.FINANCE in roles:
+    if roles & {Role.DIRECTOR, Role.FINANCE}:
         # Finance's day: bank entries to place, override requests waiting, links on.
+        # The director may do bank work too (raktas/banking/selectors.py).
         items.append(("banking:queue", _("Finance"), ("banking:queue",)))
     if roles & {Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE}:
         items.append(("analytics:overview", _("Analytics"), ("analytics:overview",)))

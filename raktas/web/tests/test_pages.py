@@ -33,7 +33,8 @@ def test_anonymous_visitor_is_sent_to_sign_in(client) -> None:
         # Override requests and tier proposals wait on their Today.
         ("head", "/today/"),
         ("director", "/today/"),
-        ("finance", "/clients/"),
+        # Bank entries to place and override requests wait on the finance page.
+        ("finance", "/bank/"),
     ],
 )
 def test_each_role_lands_on_the_page_of_its_day(book: Book, persona: str, landing: str) -> None:

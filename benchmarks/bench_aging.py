@@ -17,10 +17,13 @@ PostgreSQL ``COPY``), and the very same arrays into DuckDB tables in memory.
 Then, best of three, as of ``as_of`` and as of a past day (31 March):
 * Raktas: ``raktas.receivables.aging.raw_aging`` — the one aggregate SQL query the
   report runs (all clients, by client, five buckets, DSO window, days late) — and the
-  whole ``aging_report`` (that query plus the client/KAM/team roll-up in Python);
+  whole ``aging_report`` (``report_sql``, one statement with the unapplied money, plus
+  the names and the client/KAM/team roll-up in Python);
 * DuckDB: the same SQL text (``aging_sql(vendor="duckdb")``) on the same rows; for
-  the report ratio also the unapplied-money query (``unapplied_sql``), which the
-  report runs as its second query.
+  the report ratio the report's own statement (``report_sql``): per client the buckets,
+  open invoices, DSO sales, days late and unapplied money — everything the report
+  gives. The report's names and KAM/team/company roll-up (Python, plus one query for
+  the names) are timed on the Raktas side only.
 It prints both times and the ratio (target: Raktas ≤ 3 × DuckDB) and checks that
 both found the same totals. The statement part times ``build_statement`` + PDF + XLSX
 for one client with 5,000 documents (2,500 invoices, 2,500 payments).
@@ -376,6 +379,15 @@ def duckdb_unapplied(con: Any, as_of: dt.date) -> list[tuple[Any, ...]]:
     return con.execute(sql.replace("%s", "?"), params).fetchall()
 
 
+def duckdb_report(con: Any, as_of: dt.date) -> list[tuple[Any, ...]]:
+    """Everything the report gives per client — buckets, open invoices, DSO sales, days
+    late, settled count, unapplied — by the report's own statement (``report_sql``)."""
+    from raktas.receivables.aging import report_sql
+
+    sql, params = report_sql("duckdb", as_of=as_of, edges=(30, 60, 90), dso_days=90)
+    return con.execute(sql.replace("%s", "?"), params).fetchall()
+
+
 def _unapplied_total(rows: list[tuple[Any, ...]]) -> Decimal:
     return sum((Decimal(str(r[1])).quantize(Decimal("0.01")) for r in rows), Decimal(0))
 
@@ -460,27 +472,42 @@ def run(
                 clients=Client.objects.all(), as_of=day, edges=(30, 60, 90)
             )
         )
+        c_report = _CPU[0]
         t_duck, duck = best_of(lambda day=day: duckdb_aging(con, day))
         c_duck = _CPU[0]
-        # The report also sums the unapplied money (a second query): DuckDB does both.
-        t_duck_full, (_, duck_unapplied) = best_of(
-            lambda day=day: (duckdb_aging(con, day), duckdb_unapplied(con, day))
+        # Like with like: DuckDB computes everything the report gives per client (the
+        # buckets, unapplied money, DSO sales, days late) with the report's statement.
+        # It leaves out what the report adds on top (client/KAM/team names, the roll-up
+        # into KAM, team and company rows): that counts against Raktas, not DuckDB.
+        t_duck_full, duck_report = best_of(lambda day=day: duckdb_report(con, day))
+        c_duck_full = _CPU[0]
+        duck_unapplied = duckdb_unapplied(con, day)
+        duck_open = sum(sum(int(v) for v in r[1:6]) for r in duck_report)
+        same = (
+            _total(rows) == _total(duck) == report.company.total
+            and Decimal(duck_open).scaleb(-2) == report.company.total
         )
-        same = _total(rows) == _total(duck) == report.company.total
-        same_unapplied = _unapplied_total(duck_unapplied) == report.company.unapplied
+        same_unapplied = (
+            _unapplied_total(duck_unapplied)
+            == Decimal(sum(int(r[-1]) for r in duck_report)).scaleb(-2)
+            == report.company.unapplied
+        )
         out[label] = {
             "as_of": day.isoformat(),
             "raktas_query_s": round(t_sql, 4),
             "raktas_report_s": round(t_report, 4),
             "duckdb_s": round(t_duck, 4),
             "ratio_query": round(t_sql / t_duck, 2),
-            "duckdb_with_unapplied_s": round(t_duck_full, 4),
+            "duckdb_report_s": round(t_duck_full, 4),
             "ratio_report": round(t_report / t_duck_full, 2),
             # CPU seconds of this process: on SQLite the whole query; on PostgreSQL the
             # query runs in the server, so only the wall-clock figures compare.
             "raktas_query_cpu_s": round(c_sql, 4),
             "duckdb_cpu_s": round(c_duck, 4),
             "ratio_query_cpu": round(c_sql / c_duck, 2) if c_duck else None,
+            "raktas_report_cpu_s": round(c_report, 4),
+            "duckdb_report_cpu_s": round(c_duck_full, 4),
+            "ratio_report_cpu": round(c_report / c_duck_full, 2) if c_duck_full else None,
             "open_total": str(report.company.total),
             "unapplied_total": str(report.company.unapplied),
             "same_totals": same,
@@ -507,9 +534,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{result['database']:>10} aging as of {r['as_of']}: query {r['raktas_query_s']:.3f}s, "
             f"report {r['raktas_report_s']:.3f}s | DuckDB {r['duckdb_s']:.3f}s "
-            f"(+ unapplied {r['duckdb_with_unapplied_s']:.3f}s) | "
+            f"(report statement {r['duckdb_report_s']:.3f}s) | "
             f"ratio {r['ratio_query']:.2f}x (report {r['ratio_report']:.2f}x; CPU "
-            f"{r['raktas_query_cpu_s']:.3f}s vs {r['duckdb_cpu_s']:.3f}s) | "
+            f"{r['raktas_query_cpu_s']:.3f}s vs {r['duckdb_cpu_s']:.3f}s; report CPU "
+            f"{r['raktas_report_cpu_s']:.3f}s vs {r['duckdb_report_cpu_s']:.3f}s) | "
             f"same totals: {r['same_totals']}, same unapplied: {r['same_unapplied']}"
         )
     return 0

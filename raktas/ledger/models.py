@@ -71,10 +71,13 @@ class Invoice(models.Model):
             models.Index(fields=["due_date"]),
             # Aging as of D reads "settled_on IS NULL OR settled_on > D - 365" and then only
             # these columns: covering, so it never visits the table rows (random reads
-            # that cost more than the whole aging on SQLite).
+            # that cost more than the whole aging on SQLite). The id is there for
+            # PostgreSQL (SQLite keeps the rowid in every index anyway): the open
+            # invoices' allocations are looked up by it, and without it each open
+            # invoice cost a heap visit (half the report's time, EXPLAIN ANALYZE).
             models.Index(
-                fields=["settled_on", "issue_date", "client", "due_date", "gross_total"],
-                name="invoice_aging_idx",
+                fields=["settled_on", "issue_date", "client", "due_date", "gross_total", "id"],
+                name="invoice_aging_id_idx",
             ),
         ]
         constraints = [
@@ -183,7 +186,13 @@ class Payment(models.Model):
         ordering = ["-received_on", "-id"]
         # Covering: a client's payments newest first and their sum (the balance).
         indexes = [
-            models.Index(fields=["client", "received_on", "amount"], name="payment_client_idx")
+            models.Index(fields=["client", "received_on", "amount"], name="payment_client_idx"),
+            # The aging's unapplied money reads only payments not fully applied on D
+            # ("applied_on IS NULL OR applied_on > D"): found here, not by a table scan.
+            models.Index(
+                fields=["applied_on", "received_on", "client", "amount", "id"],
+                name="payment_unapplied_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),

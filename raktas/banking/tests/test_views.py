@@ -47,12 +47,14 @@ def test_only_finance_and_the_director_see_the_bank_page(world):
 
 @pytest.mark.django_db
 def test_the_main_navigation_leads_finance_and_the_director_to_the_bank_page(world):
+    from django.template import Context
+
     from raktas.web.templatetags.raktas_nav import nav_items
 
     def nav(name):
         client = _login(world, name)
         request = client.get("/bank/" if name in ("finance", "director") else "/").wsgi_request
-        return {item.label: item.url for item in nav_items({"request": request})}
+        return {item.label: item.url for item in nav_items(Context({"request": request}))}
 
     assert nav("finance")["Finance"] == "/bank/"
     assert nav("director")["Finance"] == "/bank/"

@@ -350,6 +350,7 @@ def duckdb_tables(data: dict[str, Any]) -> Any:
         " CAST(due_date AS DATE) due_date, CAST(gross_cents AS DECIMAL(18,0)) * 0.01 gross_total,"
         " CAST(settled_on AS DATE) settled_on FROM inv_df"
     )
+    con.execute("CREATE TABLE clients_client AS SELECT DISTINCT client_id AS id FROM inv_df")
     con.execute(
         "CREATE TABLE ledger_creditnote AS SELECT invoice_id, client_id, CAST(issue_date AS DATE)"
         " issue_date, CAST(gross_cents AS DECIMAL(18,0)) * 0.01 gross_total FROM cn_df"

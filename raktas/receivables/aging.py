@@ -113,6 +113,7 @@ def aging_sql(
     everything older: plain date comparisons, no date arithmetic per row.
     """
     t = tables or {
+        "client": Client._meta.db_table,
         "invoice": Invoice._meta.db_table,
         "allocation": Allocation._meta.db_table,
         "creditnote": CreditNote._meta.db_table,
@@ -132,7 +133,9 @@ def aging_sql(
     # re-run the correlated subqueries for every expression that reads it), by bucket.
     # Invoices settled in the late window (on or before D): open 0 on D, so only their
     # days late, count and DSO sales, added up per client straight from the covering
-    # index — no per-invoice row is stored and regrouped for them. Their rows come as
+    # index — no per-invoice row is stored and regrouped for them; read client by
+    # client (``invoice_client_settled_idx``), so SQLite groups them without sorting
+    # a quarter of a million rows. Their rows come as
     # bucket 0 with nothing open; a client's rows add up (rows_from_raw, report_sql).
     sql = f"""
 WITH t AS MATERIALIZED (
@@ -157,13 +160,14 @@ SELECT t.client_id, t.bucket,
 FROM t
 GROUP BY t.client_id, t.bucket
 UNION ALL
-SELECT i.client_id, 0, 0, 0,
+SELECT c.id, 0, 0, 0,
   SUM(CASE WHEN i.issue_date > %s THEN i.gross_total ELSE 0 END),
   SUM(CASE WHEN i.settled_on > i.due_date THEN {late} ELSE 0 END),
   COUNT(*)
-FROM {t["invoice"]} i
+FROM {t["client"]} c
+JOIN {t["invoice"]} i ON i.client_id = c.id
 WHERE i.settled_on <= %s AND i.settled_on > %s AND i.issue_date <= %s {scope}
-GROUP BY i.client_id
+GROUP BY c.id
 """
     params: list[Any] = [
         *bucket_params,

@@ -19,8 +19,9 @@ runner) it measures, each step in a fresh process exactly as a user would run it
    of the response time seen by the client, under that concurrency. Target p95 ≤ 100 ms.
 4. The workbench pages: ``benchmarks/bench_pages.py``'s ``run()`` — server time of My
    clients (page 1, a deep page, search as you type, a filter, sort by revenue) and
-   Client 360 for a KAM and for the director, through the whole Django stack in one
-   process; p50/p95 per page. Target p95 ≤ 150 ms (``--skip-pages`` leaves it out).
+   Client 360 for a KAM and for the director, and Today for a KAM, a head of sales and
+   the director, through the whole Django stack in one process; p50/p95 per page.
+   Target p95 ≤ 150 ms (``--skip-pages`` leaves it out).
 
 It prints one table with targets and ratios and writes the raw figures to
 ``benchmarks/results/`` (git-ignored).
@@ -406,9 +407,17 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             )
         pages = r.get("pages")
         if pages:
-            for role in ("kam", "director"):
-                p = pages[role]
-                for page, label in (("my_clients", "My clients"), ("client_360", "Client 360")):
+            for role in ("kam", "director", "head"):
+                p = pages.get(role)
+                if p is None:
+                    continue
+                for page, label in (
+                    ("my_clients", "My clients"),
+                    ("client_360", "Client 360"),
+                    ("today", "Today"),
+                ):
+                    if page not in p:
+                        continue
                     rows.append(
                         (
                             kind,
@@ -487,14 +496,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"  p95 {r['api']['p95_ms']:.0f} ms", flush=True)
             if not args.skip_pages:
-                print(f"[{kind}] pages: My clients and Client 360 …", flush=True)
+                print(f"[{kind}] pages: My clients, Client 360 and Today …", flush=True)
                 r["pages"] = bench_pages(db)
                 for role in ("kam", "director"):
                     p = r["pages"][role]
                     print(
                         f"  {role:8} My clients p50 {p['my_clients']['p50_ms']:.0f} ms "
                         f"p95 {p['my_clients']['p95_ms']:.0f} ms; Client 360 p50 "
-                        f"{p['client_360']['p50_ms']:.0f} ms p95 {p['client_360']['p95_ms']:.0f} ms",
+                        f"{p['client_360']['p50_ms']:.0f} ms p95 {p['client_360']['p95_ms']:.0f} ms; "
+                        f"Today p50 {p['today']['p50_ms']:.0f} ms p95 {p['today']['p95_ms']:.0f} ms",
                         flush=True,
                     )
         except Exception as exc:

@@ -39,6 +39,8 @@ from raktas.org.models import Role, User
 ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
 # Rows of tier proposals and of churn risk on the overview before "show all".
 OVERVIEW_ROWS = 15
+# Pending tier proposals read for the overview (the weightiest are sorted among these).
+PROPOSALS_READ = 200
 
 # The returns table of the overview page, grouped by one of these.
 RETURN_GROUPS = {
@@ -131,14 +133,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     # count; ``?all=proposals`` / ``?all=churn`` lists them all.
     show_all = request.GET.get("all", "")
     proposals: list[TierProposal] = []
+    read = 0
     if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
-        proposals = [
-            p
-            for p in TierProposal.objects.filter(
+        pending = list(
+            TierProposal.objects.filter(
                 client__in=clients_visible_to(user), status=ProposalStatus.PENDING
-            ).select_related("client__owner__team")[:200]
-            if can_decide_tier(user, p.client)
-        ]
+            ).select_related("client__owner__team")[:PROPOSALS_READ]
+        )
+        read = len(pending)
+        proposals = [p for p in pending if can_decide_tier(user, p.client)]
         # The weightiest first: proposals to raise a client to strategic or key, then by
         # the client's share of company revenue.
         rank: dict[str, int] = {Tier.STRATEGIC: 0, Tier.KEY: 1, Tier.DEVELOP: 2}
@@ -146,6 +149,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             key=lambda p: (rank.get(p.proposed_tier, 3), -float(p.figures.get("share") or 0))
         )
     proposals_count = len(proposals)
+    # Only the first ``PROPOSALS_READ`` pending proposals are read: "200+" beyond.
+    proposals_total = f"{proposals_count}+" if read == PROPOSALS_READ else str(proposals_count)
     if show_all != "proposals":
         proposals = proposals[:OVERVIEW_ROWS]
     for p in proposals:
@@ -167,6 +172,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "churn": churn,
         "churn_count": churn_count,
         "proposals_count": proposals_count,
+        "proposals_total": proposals_total,
         "show_all": show_all,
         "overview_rows": OVERVIEW_ROWS,
         # The page's own query without ``all``, for the "show all" / "show fewer" links.

@@ -347,6 +347,7 @@ def _load(
                       "catalog_product", "catalog_pricecolumn", "catalog_pricelist"):  # fmt: skip
             cur.execute(f"DELETE FROM {table}")
     from raktas.catalog.models import Category, PriceColumn, PriceList
+    from raktas.core.search import client_search_text, product_search_text
     from raktas.org.models import Role, RoleGrant, Team, User
 
     director = User.objects.create(username="bench-director")
@@ -364,23 +365,34 @@ def _load(
     now = dt.datetime.now(dt.UTC)
     client_values = [
         (i + 1, f"Bench client {i + 1}", "", "", "active", kam_ids[i % kams], "maintain",
-         column.pk, 30, "0", "EUR", "", "", "LT", now, now)
+         column.pk, 30, "0", "EUR", "", "", "LT", now, now,
+         client_search_text(f"Bench client {i + 1}", ""))
         for i in range(clients)
     ]  # fmt: skip
     product_values = [
-        (i + 1, f"B-{i + 1:06d}", f"Bench product {i + 1}", category.pk, "pcs", "1", "21", True)
+        (
+            i + 1,
+            f"B-{i + 1:06d}",
+            f"Bench product {i + 1}",
+            category.pk,
+            "pcs",
+            "1",
+            "21",
+            True,
+            product_search_text(f"Bench product {i + 1}"),
+        )
         for i in range(products)
     ]
     _bulk(
         "clients_client",
         ["id", "legal_name", "registration_code", "vat_code", "status", "owner_id", "tier",
          "price_column_id", "payment_terms_days", "credit_limit", "currency", "city",
-         "address", "country", "created_at", "updated_at"],
+         "address", "country", "created_at", "updated_at", "search_text"],
         client_values,
     )  # fmt: skip
     _bulk(
         "catalog_product",
-        ["id", "sku", "name", "category_id", "unit", "cost", "vat_rate", "active"],
+        ["id", "sku", "name", "category_id", "unit", "cost", "vat_rate", "active", "search_text"],
         product_values,
     )
     zeros_c = ("0", "0", "0", 0, 0, "0", 0, "0")

@@ -33,7 +33,7 @@ from raktas.analytics.text import pct
 from raktas.clients.models import Tier
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
-from raktas.org.access import sees_margin
+from raktas.org.access import sees_margin, signed_in_user
 from raktas.org.models import Role, User
 
 ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
@@ -100,8 +100,7 @@ def pareto_svg(
 
 
 def _analyst(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     if not user.has_role(*ANALYTICS_ROLES):
         raise PermissionDenied("Analytics are for KAMs, heads of sales, the director and finance.")
     return user

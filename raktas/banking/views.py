@@ -25,13 +25,7 @@ from raktas.banking.services import (
 from raktas.clients.selectors import get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied, ValidationFailed
 from raktas.ledger.selectors import get_invoice_for
-from raktas.org.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from raktas.org.access import signed_in_user
 
 
 def import_message(result: ImportResult) -> str:
@@ -66,7 +60,7 @@ def import_message(result: ImportResult) -> str:
 @login_required
 @require_GET
 def bank_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     entries = bank_entries_visible_to(user)  # 403 for everyone but finance
     waiting = entries.filter(status=BankEntryStatus.UNMATCHED).order_by("booking_date", "id")
     recent = entries.exclude(status=BankEntryStatus.UNMATCHED).order_by("-created_at", "-id")[:20]
@@ -85,7 +79,9 @@ def bank_upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a camt.053 or camt.054 file."))
         return redirect(reverse("banking:queue"))
     try:
-        result = bank_import(by=_user(request), data=upload.read(), file_name=upload.name or "")
+        result = bank_import(
+            by=signed_in_user(request), data=upload.read(), file_name=upload.name or ""
+        )
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
@@ -103,7 +99,7 @@ def bank_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def bank_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     entry = get_bank_entry_for(user, pk)
     try:
         raw_client = request.POST.get("client_id", "")
@@ -142,7 +138,7 @@ def bank_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bank_reverse(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     entry = get_bank_entry_for(user, pk)
     try:
         raw = request.POST.get("credit_id", "")
@@ -168,7 +164,7 @@ def bank_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bank_ignore(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     entry = get_bank_entry_for(user, pk)
     try:
         bank_entry_ignore(by=user, entry=entry, note=request.POST.get("note", ""))

@@ -53,14 +53,8 @@ from raktas.credit.services import (
     override_approve,
     override_reject,
 )
-from raktas.org.access import Action, has_right, scope_for
+from raktas.org.access import Action, has_right, scope_for, signed_in_user
 from raktas.org.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required guarantees it
-    return user
 
 
 def _require_account_view(user: User) -> None:
@@ -76,7 +70,7 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
 @login_required
 @require_GET
 def credit_home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     _require_account_view(user)
     related = ("order", "client__owner__team", "requested_by", "decided_by")
     to_decide = list(overrides_to_decide(user).select_related(*related).order_by("requested_at"))
@@ -109,7 +103,7 @@ def credit_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def override_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     override = get_override_for(user, pk)
     return render(
         request,
@@ -126,7 +120,7 @@ def override_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def override_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     override = get_override_for(user, pk)
     decision = request.POST.get("decision")
     reason = request.POST.get("reason", "")
@@ -154,7 +148,7 @@ def override_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     hold = get_hold_for(user, pk)
     try:
         credit_hold_lift(hold=hold, reason=request.POST.get("reason", ""), by=user)
@@ -228,13 +222,13 @@ def client_context(user: User, client_pk: int) -> dict[str, Any]:
 @login_required
 @require_GET
 def client_credit(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "credit/client.html", client_context(_user(request), pk))
+    return render(request, "credit/client.html", client_context(signed_in_user(request), pk))
 
 
 @login_required
 @require_POST
 def promise_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     client = get_credit_client_for(user, pk)
     try:
         promised_on = dt.date.fromisoformat(request.POST.get("promised_on", ""))
@@ -261,7 +255,7 @@ def promise_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     task = get_task_for(user, pk)
     try:
         collection_task_done(by=user, task=task, outcome=request.POST.get("outcome", ""))
@@ -278,6 +272,6 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 def collection_today(request: HttpRequest) -> HttpResponse:
     """The collection worklist: broken promises and dunning calls (the Today page's
     collection part, also on its own page)."""
-    user = _user(request)
+    user = signed_in_user(request)
     _require_account_view(user)
     return render(request, "credit/today.html", today_collection(user))

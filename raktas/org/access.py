@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from raktas.core.exceptions import PermissionDenied
@@ -160,3 +161,10 @@ def require(user: User, action: Action, *, owner_id: int | None = None) -> None:
 
 def sees_margin(user: User) -> bool:
     return scope_for(user).sees_margin
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request that ``login_required`` has let through, typed as ours."""
+    user = request.user
+    assert isinstance(user, User)  # login_required guarantees it
+    return user

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from raktas.core.exceptions import ValidationFailed
-from raktas.org.access import today
-from raktas.org.models import User
+from raktas.org.access import signed_in_user, today
 from raktas.receivables.aging import parse_edges
 from raktas.receivables.selectors import aging_for, aging_invoices_for
 
@@ -34,8 +33,7 @@ def _int(raw: str | None) -> int | None:
 @login_required
 @require_GET
 def aging_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     by = request.GET.get("by") or "client"
     if by not in GROUPINGS:
         by = "client"

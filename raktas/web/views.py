@@ -36,19 +36,20 @@ from raktas.orders.selectors import (
     order_lines_visible_to,
     orders_visible_to,
 )
-from raktas.org.access import Action, has_right, holds_client_owner, scope_for, sees_margin
+from raktas.org.access import (
+    Action,
+    has_right,
+    holds_client_owner,
+    scope_for,
+    sees_margin,
+    signed_in_user,
+)
 from raktas.org.models import Role, User
 from raktas.web import formatting, queries
 from raktas.web.charts import bar_chart
 from raktas.web.errors import field_of, message_for
 from raktas.web.exports import client_workbook
 from raktas.web.formatting import order_ref
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required guarantees it
-    return user
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -71,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role starts on the page of its day. Heads of sales and the director start on
     Today too: override requests and tier proposals wait there for their decision.
     Finance starts on the bank queue (the finance page)."""
-    user = _user(request)
+    user = signed_in_user(request)
     if user.has_role(Role.KAM):
         return redirect("web:today")
     if user.has_role(Role.ORDER_DESK):
@@ -91,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def today(request: HttpRequest) -> HttpResponse:
     """What needs the user now: their book's orders, debts and alerts (KAM, deputy, head
     of sales for the team) and the decisions waiting for a head of sales or director."""
-    user = _user(request)
+    user = signed_in_user(request)
     if not user.has_role(Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR):
         raise PermissionDenied()
     return render(request, "web/today.html", queries.today_for(user))
@@ -161,7 +162,7 @@ class _Column:
 
 
 def _client_list_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = signed_in_user(request)
     scope = scope_for(user)
     if scope.sees_nothing:
         raise PermissionDenied()
@@ -216,7 +217,7 @@ def clients(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def clients_export(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if scope_for(user).sees_nothing:
         raise PermissionDenied()
     filters = queries.ClientFilters.from_params(request.GET)
@@ -249,7 +250,7 @@ def _can_order_for(user: User, client: Any) -> bool:
 @login_required
 @require_GET
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     client = get_client_for(user, pk)
     ctx = queries.client_360(user, client)
     ctx["chart"] = bar_chart(ctx["months"], client.currency)
@@ -263,7 +264,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     client = get_client_for(user, pk)
     reference = (request.POST.get("client_reference") or "").strip()[:64]
     try:
@@ -282,7 +283,7 @@ def order_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def orders(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if scope_for(user).sees_nothing:
         raise PermissionDenied()
     qs = orders_visible_to(user).select_related("client", "kam")
@@ -304,7 +305,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 
 def _order_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = signed_in_user(request)
     writer = has_right(user, Action.ORDER_WRITE) and holds_client_owner(user, order.client.owner_id)
     can_edit = order.is_editable and writer
     ctx: dict[str, Any] = {
@@ -327,7 +328,7 @@ def _order_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str
 @login_required
 @require_GET
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_order_for(_user(request), pk)
+    order = get_order_for(signed_in_user(request), pk)
     return render(request, "web/order.html", _order_context(request, order))
 
 
@@ -347,7 +348,7 @@ def _lines_response(
 @login_required
 @require_POST
 def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     order = get_order_for(user, pk, action=Action.ORDER_WRITE)
     values = {
         "product": request.POST.get("product", ""),
@@ -387,7 +388,7 @@ def _line_for(user: User, order_pk: int, line_pk: int) -> OrderLine:
 @login_required
 @require_POST
 def order_line_change(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     order = get_order_for(user, pk, action=Action.ORDER_WRITE)
     line = _line_for(user, pk, line_pk)
     try:
@@ -415,7 +416,7 @@ def order_line_change(request: HttpRequest, pk: int, line_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def order_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     order = get_order_for(user, pk, action=Action.ORDER_WRITE)
     line = _line_for(user, pk, line_pk)
     try:
@@ -431,7 +432,7 @@ def order_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpRespon
 @require_GET
 def order_products(request: HttpRequest, pk: int) -> HttpResponse:
     """The options of the product combobox: SKU prefix or name match, with prices."""
-    user = _user(request)
+    user = signed_in_user(request)
     order = get_order_for(user, pk, action=Action.ORDER_WRITE)
     text = request.GET.get("product_label") or request.GET.get("q") or ""
     hits = queries.product_search(user, order, text)
@@ -449,7 +450,7 @@ def _transition(
     *,
     next_url: str | None = None,
 ) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     order = get_order_for(user, pk, action=action)
     try:
         run(user, order)
@@ -521,7 +522,7 @@ def order_return(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     queue = desk_queue(user).annotate(line_count=Count("lines"))
     paginator = Paginator(queue, 50)
     return render(
@@ -537,7 +538,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
         raise PermissionDenied()
     return render(request, "web/team.html", {"teams": queries.team_stats(user)})

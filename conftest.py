@@ -25,6 +25,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"Browser screenshots ({shots}): {folder}")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request through the test client with
+    a Lithuanian cookie leaves Lithuanian active in the thread (LocaleMiddleware
+    activates it), and text built outside a request (alert reasons, percentages) would
+    then come out in whichever language the test before left behind."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()

@@ -670,9 +670,10 @@ class _Generator:
                 end = T
                 # Some active clients quietly stop ordering during the last year and
                 # nobody has marked them lapsed yet: the churn that BG/NBD and the rhythm
-                # alerts are there to catch. Smaller clients drift away more often.
+                # alerts are there to catch. Smaller clients drift away more often. The
+                # silence is at least 90 days: a shorter one is a pause, not yet churn.
                 if T > 400 and rng.random() < (0.10 if rank_of[i] < n * 0.1 else 0.22):
-                    end = T - rng.randint(30, 365)
+                    end = T - rng.randint(90, 365)
                     begin = min(begin, max(0, end - 180))
             window.append((begin, end))
 

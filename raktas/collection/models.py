@@ -90,7 +90,11 @@ class CollectionTask(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="collection_tasks"
     )
     kind = models.CharField(max_length=20, choices=TaskKind.choices)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)  # in English; see display_title
+    # The title's message (an English template) and parameters, rendered in the
+    # reader's language (raktas.collection.timeline). Empty for tasks written before.
+    title_message = models.CharField(max_length=200, blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
     detail = models.TextField(blank=True)
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
@@ -111,6 +115,16 @@ class CollectionTask(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [models.Index(fields=["assigned_to", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language."""
+        from raktas.collection.timeline import render
+
+        return render(self.title_message, self.title_params) if self.title_message else self.title
 
 
 class DunningLetter(models.Model):
@@ -195,7 +209,11 @@ class TimelineEvent(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=24, choices=TimelineKind.choices)
-    text = models.TextField()
+    text = models.TextField()  # in English; see display_text
+    # The message (an English template) and its parameters, rendered in the reader's
+    # language (raktas.collection.timeline). Empty for events written before.
+    message = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     # A path inside the app (e.g. "/api/v1/credit/overrides/12"); empty when none.
     link = models.CharField(max_length=255, blank=True)
     actor = models.ForeignKey(
@@ -208,3 +226,10 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.kind}: {self.text[:40]}"
+
+    @property
+    def display_text(self) -> str:
+        """The event in the active language."""
+        from raktas.collection.timeline import render
+
+        return render(self.message, self.params) if self.message else self.text

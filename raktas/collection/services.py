@@ -32,6 +32,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import BuyingRole, Client
@@ -47,7 +48,13 @@ from raktas.collection.models import (
     TaskKind,
     TaskStatus,
 )
-from raktas.collection.timeline import timeline_add
+from raktas.collection.timeline import (
+    day_param,
+    message_param,
+    money_param,
+    render_english,
+    timeline_add,
+)
 from raktas.core.exceptions import Conflict, PermissionDenied, ValidationFailed
 from raktas.core.money import ZERO, q2
 from raktas.core.services import assign, validate
@@ -186,11 +193,18 @@ def promise_create(
         recorded_by=by,
     )
     record(actor=by, action="create", obj=promise, after=snapshot(promise, PROMISE_FIELDS))
+    params = {
+        "amount": money_param(amount, client.currency),
+        "day": day_param(promised_on),
+        "note": promise.note,
+    }
     timeline_add(
         client_id=client.pk,
         kind="promise",
-        text=f"Promised to pay {amount} {client.currency} by {promised_on}"
-        + (f": {promise.note}" if promise.note else ""),
+        message=gettext_noop("Promised to pay %(amount)s by %(day)s: %(note)s")
+        if promise.note
+        else gettext_noop("Promised to pay %(amount)s by %(day)s"),
+        params=params,
         actor=by,
     )
     return promise
@@ -240,21 +254,35 @@ def promises_settle(*, client_id: int | None = None, as_of: dt.date | None = Non
             timeline_add(
                 client_id=client.pk,
                 kind="promise_kept",
-                text=f"Promise to pay {promise.amount} {client.currency} by "
-                f"{promise.promised_on} kept.",
+                message=gettext_noop("Promise to pay %(amount)s by %(day)s kept."),
+                params={
+                    "amount": money_param(promise.amount, client.currency),
+                    "day": day_param(promise.promised_on),
+                },
             )
         else:
-            text = (
-                f"Promise to pay {promise.amount} {client.currency} by {promise.promised_on} "
-                f"broken: {paid} {client.currency} received."
+            event = timeline_add(
+                client_id=client.pk,
+                kind="promise_broken",
+                message=gettext_noop(
+                    "Promise to pay %(amount)s by %(day)s broken: %(paid)s received."
+                ),
+                params={
+                    "amount": money_param(promise.amount, client.currency),
+                    "day": day_param(promise.promised_on),
+                    "paid": money_param(paid, client.currency),
+                },
             )
-            timeline_add(client_id=client.pk, kind="promise_broken", text=text)
+            title = gettext_noop("%(client)s: promise to pay broken")
+            title_params = {"client": str(client)}
             CollectionTask.objects.create(
                 client=client,
                 assigned_to_id=client.owner_id,
                 kind=TaskKind.BROKEN_PROMISE,
-                title=f"{client}: promise to pay broken",
-                detail=text,
+                title=render_english(title, title_params)[:200],
+                title_message=title,
+                title_params=title_params,
+                detail=event.text,
                 due_on=day,
                 promise=promise,
             )
@@ -285,10 +313,18 @@ def collection_task_done(*, by: User, task: CollectionTask, outcome: str = "") -
         before={"status": TaskStatus.OPEN},
         after={"status": TaskStatus.DONE, "outcome": task.outcome},
     )
+    # The task's title inside the event, in the reader's language as well (a task
+    # written before titles kept their message shows its stored English title).
+    title: Any = (
+        message_param(task.title_message, task.title_params) if task.title_message else task.title
+    )
     timeline_add(
         client_id=task.client_id,
         kind="task_done",
-        text=f"{task.title} — done" + (f": {task.outcome}" if task.outcome else ""),
+        message=gettext_noop("%(task)s — done: %(outcome)s")
+        if task.outcome
+        else gettext_noop("%(task)s — done"),
+        params={"task": title, "outcome": task.outcome},
         actor=by,
     )
     return task
@@ -380,7 +416,7 @@ def _act(
     subject = render_template(subject_tpl, values)
     body = render_template(body_tpl, values)
     numbers = ", ".join(inv.number for inv, _days in invoices)
-    total = f"{values['total']} {client.currency}"
+    total = money_param(values["total"], client.currency)
     action = level.action
     if action in (DunningAction.REMINDER_EMAIL, DunningAction.FORMAL_LETTER):
         recipients = _recipients(client)
@@ -410,7 +446,7 @@ def _act(
             report.letters += 1
         if recipients:
             owner_email = [client.owner.email] if client.owner.email else []
-            message = EmailMessage(
+            email = EmailMessage(
                 subject=subject,
                 body=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
@@ -418,28 +454,55 @@ def _act(
                 cc=owner_email,
             )
             if letter is not None:
-                message.attach(letter.filename, bytes(letter.pdf), "application/pdf")
-            message.send()
+                email.attach(letter.filename, bytes(letter.pdf), "application/pdf")
+            email.send()
             report.emails += 1
             outcome = "letter" if letter else "sent"
-            sent_to = f" sent to {', '.join(recipients)}"
+            event = (
+                gettext_noop(
+                    "Formal letter (%(level)s) for %(invoices)s, %(total)s: sent to %(to)s."
+                )
+                if letter
+                else gettext_noop(
+                    "Reminder e-mail (%(level)s) for %(invoices)s, %(total)s: sent to %(to)s."
+                )
+            )
         else:
             outcome = "letter" if letter else "no_recipient"
-            sent_to = " not e-mailed: the client has no contact with an e-mail address"
-        what = "Formal letter" if letter else "Reminder e-mail"
+            event = (
+                gettext_noop(
+                    "Formal letter (%(level)s) for %(invoices)s, %(total)s: not e-mailed, "
+                    "the client has no contact with an e-mail address."
+                )
+                if letter
+                else gettext_noop(
+                    "Reminder e-mail (%(level)s) for %(invoices)s, %(total)s: not e-mailed, "
+                    "the client has no contact with an e-mail address."
+                )
+            )
         timeline_add(
             client_id=client.pk,
             kind="letter" if letter else "reminder",
-            text=f"{what} ({level.name}) for {numbers}, {total}:{sent_to}.",
+            message=event,
+            params={
+                "level": level.name,
+                "invoices": numbers,
+                "total": total,
+                "to": ", ".join(recipients),
+            },
             link=f"/api/v1/collection/letters/{letter.pk}.pdf" if letter else "",
         )
         return outcome
     if action == DunningAction.CALL_TASK:
+        title = gettext_noop("Call %(client)s about overdue invoices (%(count)s): %(total)s")
+        title_params = {"client": client.legal_name, "count": len(invoices), "total": total}
         CollectionTask.objects.create(
             client=client,
             assigned_to_id=client.owner_id,
             kind=TaskKind.DUNNING_CALL,
-            title=f"Call {client.legal_name} about {len(invoices)} overdue invoice(s), {total}",
+            title=render_english(title, title_params)[:200],
+            title_message=title,
+            title_params=title_params,
             detail=body,
             due_on=on,
         )
@@ -447,7 +510,13 @@ def _act(
         timeline_add(
             client_id=client.pk,
             kind="call_task",
-            text=f"Call task for {client.owner} ({level.name}): {numbers}, {total}.",
+            message=gettext_noop("Call task for %(kam)s (%(level)s): %(invoices)s, %(total)s."),
+            params={
+                "kam": client.owner.get_full_name() or client.owner.get_username(),
+                "level": level.name,
+                "invoices": numbers,
+                "total": total,
+            },
         )
         return "task"
     # stop_shipments / legal_handover: credit holds that order_submit respects.
@@ -457,7 +526,7 @@ def _act(
     credit_hold_set(
         client=client,
         kind=kind,
-        reason=f"{level.name}: {numbers} overdue, {total}",
+        reason=f"{level.name}: {numbers} overdue, {values['total']} {client.currency}",
         dunning_level_id=level.pk,
     )
     report.holds += 1

@@ -33,6 +33,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from raktas.clients.models import Client
 from raktas.core.money import ZERO, q2
@@ -343,7 +344,8 @@ def credit_score_refresh(client: Client, *, on: dt.date | None = None) -> Credit
         timeline_add(
             client_id=client.pk,
             kind="score",
-            text=f"Credit grade {old_grade} → {result.grade} (score {result.score}).",
+            message=gettext_noop("Credit grade %(old)s → %(new)s (score %(score)s)."),
+            params={"old": old_grade, "new": result.grade, "score": result.score},
         )
     return stored
 

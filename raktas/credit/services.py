@@ -27,10 +27,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import Client, ClientStatus
-from raktas.collection.timeline import timeline_add
+from raktas.collection.timeline import money_param, timeline_add
 from raktas.core.exceptions import Conflict, DomainError, PermissionDenied, ValidationFailed
 from raktas.core.money import ZERO, q2
 from raktas.credit.models import (
@@ -298,10 +299,17 @@ def override_open(*, refusal: CreditRefused, by: User) -> OverrideRequest:
         timeline_add(
             client_id=order.client_id,
             kind="override_requested",
-            text=(
-                f"Order {order} ({order.gross_total} {order.currency}) refused by credit "
-                f"control: {refusal.refusals[0].message} Override requested by {by}."
+            # The refusal's reason is kept as it was worded for the requester.
+            message=gettext_noop(
+                "Order %(order)s (%(amount)s) refused by credit control: %(reason)s "
+                "Override requested by %(by)s."
             ),
+            params={
+                "order": str(order),
+                "amount": money_param(order.gross_total, order.currency),
+                "reason": refusal.refusals[0].message,
+                "by": by.get_full_name() or by.get_username(),
+            },
             link=f"/api/v1/credit/overrides/{override.pk}",
             actor=by,
         )
@@ -361,10 +369,19 @@ def _decide(override: OverrideRequest, by: User, status: str, reason: str) -> No
     timeline_add(
         client_id=override.client_id,
         kind="override_decided",
-        text=(
-            f"Credit override #{override.pk} for order {override.order} "
-            f"{override.get_status_display().lower()} by {by}: {override.decision_reason}"
+        message=gettext_noop(
+            "Credit override #%(id)s for order %(order)s approved by %(by)s: %(reason)s"
+        )
+        if status == OverrideStatus.APPROVED
+        else gettext_noop(
+            "Credit override #%(id)s for order %(order)s rejected by %(by)s: %(reason)s"
         ),
+        params={
+            "id": override.pk,
+            "order": str(override.order),
+            "by": by.get_full_name() or by.get_username(),
+            "reason": override.decision_reason,
+        },
         link=f"/api/v1/credit/overrides/{override.pk}",
         actor=by,
     )
@@ -447,7 +464,10 @@ def credit_hold_set(
     timeline_add(
         client_id=client.pk,
         kind="legal" if kind == HoldKind.LEGAL else "hold_set",
-        text=f"{hold.get_kind_display()}: {hold.reason}",
+        message=gettext_noop("Handed over to legal: %(reason)s")
+        if kind == HoldKind.LEGAL
+        else gettext_noop("Shipments stopped: %(reason)s"),
+        params={"reason": hold.reason},
         actor=by,
     )
     return hold
@@ -478,7 +498,10 @@ def credit_hold_lift(*, hold: CreditHold, reason: str, by: User | None = None) -
     timeline_add(
         client_id=hold.client_id,
         kind="hold_lifted",
-        text=f"{hold.get_kind_display()} lifted: {hold.lift_reason}",
+        message=gettext_noop("Legal handover lifted: %(reason)s")
+        if hold.kind == HoldKind.LEGAL
+        else gettext_noop("Shipments released: %(reason)s"),
+        params={"reason": hold.lift_reason},
         actor=by,
     )
     return hold

@@ -259,7 +259,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_task_for(user, pk)
     try:
         collection_task_done(by=user, task=task, outcome=request.POST.get("outcome", ""))
-        messages.success(request, _("Done: %(task)s") % {"task": task.title})
+        messages.success(request, _("Done: %(task)s") % {"task": task.display_title})
     except (NotFound, PermissionDenied):
         raise
     except DomainError as error:

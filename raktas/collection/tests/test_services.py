@@ -294,3 +294,42 @@ def test_a_task_is_closed_with_its_outcome(world, day):
     with pytest.raises(Conflict):
         collection_task_done(by=world.kam_a, task=task)
     assert TimelineEvent.objects.filter(kind="task_done", text__contains="Will pay Friday").exists()
+
+
+def test_tasks_and_timeline_written_by_the_nightly_run_read_in_the_readers_language(world, day):
+    """The run writes in no one's language: the call task's title, the timeline events
+    and the amounts in them come out in the language of whoever reads them later, and
+    the English text stays stored for the API."""
+    from django.utils import translation
+
+    _overdue(world, world.client_a, 11, gross="1234.50")
+    collection_run(as_of=day)
+    task = CollectionTask.objects.get(kind=TaskKind.DUNNING_CALL)
+    legal = world.client_a.legal_name
+    assert task.title == f"Call {legal} about overdue invoices (1): €1,234.50"
+    event = TimelineEvent.objects.get(kind="call_task")
+    assert event.text.endswith(", €1,234.50.")
+    with translation.override("lt"):
+        assert (
+            task.display_title
+            == f"Skambinti {legal} dėl pradelstų sąskaitų (1): 1\u00a0234,50\u00a0€"
+        )
+        assert event.display_text.startswith("Skambučio užduotis")
+        assert event.display_text.endswith("1\u00a0234,50\u00a0€.")
+    with translation.override("en"):
+        assert task.display_title == task.title
+        assert event.display_text == event.text
+
+    collection_task_done(by=world.kam_a, task=task, outcome="Pays Friday")
+    done = TimelineEvent.objects.get(kind="task_done")
+    assert done.text == f"{task.title} — done: Pays Friday"
+    with translation.override("lt"):
+        assert done.display_text == f"{task.display_title} — atlikta: Pays Friday"
+
+
+def test_an_event_written_before_messages_were_kept_shows_its_stored_text(world):
+    from django.utils import translation
+
+    event = TimelineEvent.objects.create(client=world.client_a, kind="score", text="Old text.")
+    with translation.override("lt"):
+        assert event.display_text == "Old text."

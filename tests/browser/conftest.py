@@ -8,12 +8,17 @@ They skip, saying why, when no Chromium is installed (``.ci/run`` installs Debia
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
+
+from raktas.testing.personas import World, build_world
+from raktas.web.tests.conftest import Book, build_book
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -108,3 +113,71 @@ def audit_safe_flush(live_server: Any) -> Iterator[None]:
         call_command("flush", verbosity=0, interactive=False)
     finally:
         guards.install(connection)
+
+
+# --- users in tabs, on the persona world ----------------------------------------------
+
+PASSWORD = "pw-for-tests"  # the factories' password
+
+
+class Session:
+    """One user's browser tab, with the CSP violations and errors it met."""
+
+    def __init__(self, chromium: Any, base: str, shots: Path, width: int = 1280) -> None:
+        self.context = chromium.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(60_000)
+        self.base = base
+        self.shots = shots
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+
+    def _console(self, msg: Any) -> None:
+        # A 4xx a test provokes on purpose (the 404 page, a 422 with field errors) is
+        # reported by Chromium as a failed resource; anything else is a real problem,
+        # a CSP violation above all.
+        if msg.type == "error" and "Failed to load resource" not in msg.text:
+            self.problems.append(msg.text)
+
+    def go(self, path: str) -> Any:
+        return self.page.goto(self.base + path)
+
+    def sign_in(self, username: str) -> None:
+        self.go("/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_url(re.compile(r"/(today|desk|team|clients|bank)/"))
+
+    def shot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
+
+    def close(self) -> None:
+        self.context.close()
+        assert not self.problems, self.problems
+
+
+@pytest.fixture
+def world(live_server: Any) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def book(world: World) -> Book:
+    with translation.override("en"):
+        return build_book(world)
+
+
+@pytest.fixture
+def session(chromium: Any, warm_server: str, screenshot_dir: Path) -> Iterator[Any]:
+    opened: list[Session] = []
+
+    def make(width: int = 1280) -> Session:
+        s = Session(chromium, warm_server, screenshot_dir, width)
+        opened.append(s)
+        return s
+
+    yield make
+    for s in opened:
+        s.close()

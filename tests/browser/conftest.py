@@ -138,15 +138,15 @@ class Session:
         # reported by Chromium as a failed resource; anything else is a real problem,
         # a CSP violation above all.
         if msg.type == "error" and "Failed to load resource" not in msg.text:
-            self.problems.append(msg.text)
+            self.problems.append(f"{msg.text} @ {msg.location}")
 
     def go(self, path: str) -> Any:
         return self.page.goto(self.base + path)
 
-    def sign_in(self, username: str) -> None:
+    def sign_in(self, username: str, password: str = PASSWORD) -> None:
         self.go("/login/")
         self.page.fill("#id_username", username)
-        self.page.fill("#id_password", PASSWORD)
+        self.page.fill("#id_password", password)
         self.page.keyboard.press("Enter")
         self.page.wait_for_url(re.compile(r"/(today|desk|team|clients|bank)/"))
 

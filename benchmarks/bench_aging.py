@@ -140,9 +140,15 @@ def generate(n: int, n_clients: int, as_of: dt.date, seed: int = 20261128) -> di
     live = (a_rev < 0) | (a_rev > today)
     settled_amount = np.bincount(a_inv[live], weights=a_amt[live], minlength=n).astype(np.int64)
     open_now = gross - cn_amount - settled_amount
+    # The history dates the ledger keeps: the last touch (issue, allocation, reversal,
+    # credit note) and the first allocation or credit note (-1: none).
     last_touch = np.full(n, -1, dtype=np.int64)
     np.maximum.at(last_touch, a_inv, np.maximum(a_on, a_rev))
     last_touch = np.maximum(last_touch, np.where(has_cn, cn_date, issue))
+    first_touch = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_touch, a_inv, a_on)
+    first_touch = np.where(has_cn, np.minimum(first_touch, cn_date), first_touch)
+    first_touch[first_touch == np.iinfo(np.int64).max] = -1
     settled_on = np.where(open_now == 0, last_touch, -1)
     # Payments: one per client and month of allocation, plus one per bounced payment.
     a_client = client[a_inv]
@@ -168,7 +174,8 @@ def generate(n: int, n_clients: int, as_of: dt.date, seed: int = 20261128) -> di
         "today": today,
         "inv": {
             "id": inv_id, "client": client, "issue": issue, "due": due, "gross": gross,
-            "open": open_now, "settled_on": settled_on,
+            "open": open_now, "settled_on": settled_on, "first_touch": first_touch,
+            "last_touch": last_touch,
         },
         "cn": {"inv": np.nonzero(has_cn)[0] + 1, "amount": cn_amount[has_cn], "date": cn_date[has_cn],
                "client": client[has_cn]},
@@ -233,12 +240,14 @@ def load(data: dict[str, Any], n_clients: int) -> float:
     rows: dict[str, tuple[list[str], Any]] = {
         Invoice._meta.db_table: (
             ["id", "number", "client_id", "issue_date", "due_date", "currency", "net_total",
-             "vat_total", "gross_total", "cost_total", "open_amount", "settled_on", "created_at"],
+             "vat_total", "gross_total", "cost_total", "open_amount", "settled_on",
+             "first_touched_on", "last_touched_on", "created_at"],
             (
                 (int(i), f"B{i:09d}", int(c), _date(s), _date(d), "EUR", _money(g), _money(0),
-                 _money(g), _money(0), _money(o), _date(st), now)
-                for i, c, s, d, g, o, st in zip(inv["id"], inv["client"], inv["issue"], inv["due"],
-                                                inv["gross"], inv["open"], inv["settled_on"], strict=True)
+                 _money(g), _money(0), _money(o), _date(st), _date(ft), _date(lt), now)
+                for i, c, s, d, g, o, st, ft, lt in zip(
+                    inv["id"], inv["client"], inv["issue"], inv["due"], inv["gross"], inv["open"],
+                    inv["settled_on"], inv["first_touch"], inv["last_touch"], strict=True)
             ),
         ),
         CreditNote._meta.db_table: (
@@ -329,7 +338,9 @@ def duckdb_tables(data: dict[str, Any]) -> Any:
         "inv": pd.DataFrame({
             "id": inv["id"], "client_id": inv["client"], "issue_date": dates(inv["issue"]),
             "due_date": dates(inv["due"]), "gross_cents": inv["gross"],
-            "settled_on": dates(inv["settled_on"]),
+            "open_cents": inv["open"], "settled_on": dates(inv["settled_on"]),
+            "first_touched_on": dates(inv["first_touch"]),
+            "last_touched_on": dates(inv["last_touch"]),
         }),
         "cn": pd.DataFrame({"invoice_id": cn["inv"], "client_id": cn["client"],
                             "issue_date": dates(cn["date"]), "gross_cents": cn["amount"]}),
@@ -348,7 +359,9 @@ def duckdb_tables(data: dict[str, Any]) -> Any:
     con.execute(
         "CREATE TABLE ledger_invoice AS SELECT id, client_id, CAST(issue_date AS DATE) issue_date,"
         " CAST(due_date AS DATE) due_date, CAST(gross_cents AS DECIMAL(18,0)) * 0.01 gross_total,"
-        " CAST(settled_on AS DATE) settled_on FROM inv_df"
+        " CAST(open_cents AS DECIMAL(18,0)) * 0.01 open_amount, CAST(settled_on AS DATE) settled_on,"
+        " CAST(first_touched_on AS DATE) first_touched_on,"
+        " CAST(last_touched_on AS DATE) last_touched_on FROM inv_df"
     )
     con.execute("CREATE TABLE clients_client AS SELECT DISTINCT client_id AS id FROM inv_df")
     con.execute(

@@ -14,7 +14,9 @@ invoice on any past day D is
     gross − allocations live on D − credit notes against it issued on or before D
 
 (docs/receivables.md). ``Invoice.settled_on`` only prunes: when set, the invoice was
-open 0 on every day from then on.
+open 0 on every day from then on. ``first_touched_on`` and ``last_touched_on`` only
+shortcut: before the first, the invoice was open its gross; from the last on, its
+``open_amount``.
 """
 
 from __future__ import annotations
@@ -46,12 +48,22 @@ class Invoice(models.Model):
     gross_total = MoneyField(default=ZERO)
     cost_total = MoneyField(default=ZERO)
     open_amount = MoneyField(default=ZERO)
-    # The latest business date of anything that touched this invoice (allocation,
-    # its reversal, a credit note) once it was fully settled; NULL while open or
-    # unknown (rows written in bulk by importers). Aging as of D skips invoices
-    # settled on or before D without adding up their allocations: NULL is always
-    # safe, it only costs the aging query a little more work.
+    # Once fully settled, the latest business date of anything that touched this
+    # invoice (= ``last_touched_on``); NULL while open or unknown. Aging as of D skips
+    # invoices settled on or before D without adding up their allocations: NULL is
+    # always safe, it only costs the aging query a little more work.
     settled_on = models.DateField(null=True, blank=True)
+    # The invoice's history in two dates, so the aging as of D need not add up its
+    # allocations and credit notes: the earliest allocated_on or credit-note
+    # issue_date against it (``first_touched_on``) and the latest date of anything
+    # that touched it — its issue, an allocation, the reversal of one, a credit note
+    # (``last_touched_on``). On a day D from ``last_touched_on`` on, it is open its
+    # ``open_amount``; on a day before ``first_touched_on``, its whole gross. Only
+    # on the days between are its rows added up. NULL (unknown, or no allocation and
+    # no credit note yet for ``first_touched_on``) is always safe: the rows are added
+    # up. Kept by the ledger services, the importers and the seed (tests/invariants).
+    first_touched_on = models.DateField(null=True, blank=True)
+    last_touched_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -69,15 +81,25 @@ class Invoice(models.Model):
                 name="invoice_client_account_idx",
             ),
             models.Index(fields=["due_date"]),
-            # Aging as of D reads "settled_on IS NULL OR settled_on > D - 365" and then only
+            # Aging as of D reads "settled_on IS NULL OR settled_on > D" and then only
             # these columns: covering, so it never visits the table rows (random reads
-            # that cost more than the whole aging on SQLite). The id is there for
-            # PostgreSQL (SQLite keeps the rowid in every index anyway): the open
-            # invoices' allocations are looked up by it, and without it each open
-            # invoice cost a heap visit (half the report's time, EXPLAIN ANALYZE).
+            # that cost more than the whole aging on SQLite). The open amount and the
+            # two history dates give most invoices' open amount on D from the index
+            # alone; the id is there for the rest (and for PostgreSQL, whose index
+            # entries have no rowid): their allocations are looked up by it.
             models.Index(
-                fields=["settled_on", "issue_date", "client", "due_date", "gross_total", "id"],
-                name="invoice_aging_id_idx",
+                fields=[
+                    "settled_on",
+                    "issue_date",
+                    "client",
+                    "due_date",
+                    "gross_total",
+                    "open_amount",
+                    "last_touched_on",
+                    "first_touched_on",
+                    "id",
+                ],
+                name="invoice_aging_open_idx",
             ),
             # The invoices settled in the aging's late window, client by client: their
             # days late and count add up per client in index order, with no sort.

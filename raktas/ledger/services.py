@@ -15,13 +15,13 @@ allocations it undoes, so aging as of any past day can be recomputed
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from raktas.analytics import rollups
@@ -83,6 +83,8 @@ def invoice_from_order(*, by: User, order: Order, issue_date: dt.date | None = N
         gross_total=order.gross_total,
         cost_total=order.cost_total,
         open_amount=order.gross_total,
+        last_touched_on=issue_date,  # nothing has touched it since its issue
+        settled_on=issue_date if order.gross_total == ZERO else None,
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -177,6 +179,8 @@ def invoice_create(
         gross_total=gross,
         cost_total=sum((line.cost for line in built), ZERO),
         open_amount=gross,
+        last_touched_on=issue_date,  # nothing has touched it since its issue
+        settled_on=issue_date if gross == ZERO else None,
         external_id=external_id or None,
     )
     for line in built:
@@ -202,19 +206,74 @@ def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     return amount
 
 
+HISTORY_FIELDS = ("first_touched_on", "last_touched_on", "settled_on")
+
+
+def history_marks(invoice_ids: Collection[int]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """Per invoice id: the earliest allocated_on or credit-note issue_date against it
+    (None when there is none) and the latest date of its allocations, their
+    reversals and its credit notes (None when there is none), from the rows."""
+    first: dict[int, dt.date] = {}
+    last: dict[int, dt.date] = {}
+
+    def note(invoice_id: int, *dates: dt.date | None) -> None:
+        for d in dates[:1]:
+            if d is not None and (invoice_id not in first or d < first[invoice_id]):
+                first[invoice_id] = d
+        for d in dates[1:]:
+            if d is not None and (invoice_id not in last or d > last[invoice_id]):
+                last[invoice_id] = d
+
+    ids = list(invoice_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for invoice_id, a_first, a_last, r_last in (
+            Allocation.objects.filter(invoice_id__in=chunk)
+            .values("invoice_id")
+            .annotate(f=Min("allocated_on"), a=Max("allocated_on"), r=Max("reversed_on"))
+            .values_list("invoice_id", "f", "a", "r")
+            .order_by()
+        ):
+            note(invoice_id, a_first, a_last, r_last)
+        for invoice_id, c_first, c_last in (
+            CreditNote.objects.filter(invoice_id__in=chunk)
+            .values("invoice_id")
+            .annotate(f=Min("issue_date"), c=Max("issue_date"))
+            .values_list("invoice_id", "f", "c")
+            .order_by()
+        ):
+            note(invoice_id, c_first, c_last)
+    return {i: (first.get(i), last.get(i)) for i in ids}
+
+
+def _set_history(invoice: Invoice, first: dt.date | None, last: dt.date | None) -> None:
+    """The history dates of an invoice from its rows' first and last dates: the last
+    touch is never before its issue; settled on the last touch once nothing is open."""
+    invoice.first_touched_on = first
+    invoice.last_touched_on = max(invoice.issue_date, last) if last else invoice.issue_date
+    invoice.settled_on = invoice.last_touched_on if invoice.open_amount == ZERO else None
+
+
 def _settlement_changed(invoice: Invoice) -> None:
-    """Keep ``settled_on`` true after the open amount of a locked invoice changed:
-    the latest business date that touched it once it is fully settled, else NULL."""
-    if invoice.open_amount != ZERO:
-        invoice.settled_on = None
-    else:
-        marks = Allocation.objects.filter(invoice=invoice).aggregate(
-            a=Max("allocated_on"), r=Max("reversed_on")
-        )
-        credited = CreditNote.objects.filter(invoice=invoice).aggregate(c=Max("issue_date"))
-        dates = [invoice.issue_date, marks["a"], marks["r"], credited["c"]]
-        invoice.settled_on = max(d for d in dates if d is not None)
-    invoice.save(update_fields=["settled_on"])
+    """Keep the history dates of a locked invoice true after an allocation, its
+    reversal or a credit note changed it: ``first_touched_on``, ``last_touched_on``,
+    and ``settled_on`` (the last touch once fully settled, else NULL)."""
+    _set_history(invoice, *history_marks([invoice.pk])[invoice.pk])
+    invoice.save(update_fields=list(HISTORY_FIELDS))
+
+
+def refresh_history(invoice_ids: Collection[int]) -> int:
+    """Recompute the history dates of these invoices from their rows, for writers
+    that change invoices, allocations or credit notes in bulk (the importers). Returns
+    how many invoices were written."""
+    marks = history_marks(invoice_ids)
+    invoices = list(
+        Invoice.objects.filter(pk__in=list(marks)).only("pk", "issue_date", "open_amount")
+    )
+    for invoice in invoices:
+        _set_history(invoice, *marks[invoice.pk])
+    Invoice.objects.bulk_update(invoices, list(HISTORY_FIELDS), batch_size=500)
+    return len(invoices)
 
 
 def _allocate(

@@ -13,9 +13,11 @@ invoice, so they always add up to the open balance.
 Speed: the query reads only invoices that may matter on D. ``Invoice.settled_on``
 (when set) is the last day anything touched a fully settled invoice, so an invoice
 settled on or before D is open 0 on D and is skipped unless it falls into the
-days-late window; invoices open now, or settled after D, have their allocations
-summed through a covering index. The same SQL runs on SQLite, PostgreSQL and, in
-benchmarks/bench_aging.py, DuckDB.
+days-late window. Invoices open now, or settled after D, take their open amount on D
+from the covering index when nothing touched them after D (``last_touched_on``: the
+stored ``open_amount``) or before D (``first_touched_on``: the gross); the few others
+have their allocations and credit notes summed through a covering index. The same SQL
+runs on SQLite, PostgreSQL and, in benchmarks/bench_aging.py, DuckDB.
 
 **Unapplied** money is what the client paid or was credited on or before D that settles
 no invoice on D: payments received (not reversed on or before D) less their allocations
@@ -131,6 +133,11 @@ def aging_sql(
     # Two parts. Invoices open on D (never settled, or settled after D): their open
     # amount, computed once per invoice in a materialised CTE (inlined, the engine could
     # re-run the correlated subqueries for every expression that reads it), by bucket.
+    # Most take it from the index: untouched since D, their open amount now (as of
+    # today, nearly all); untouched until after D, their gross (a past day: those paid
+    # since). Only those with an allocation or credit note on both sides of D add up
+    # their rows, through ``allocation_asof_idx``. CASE evaluates the subqueries only
+    # on that branch (SQLite and PostgreSQL; DuckDB joins them for all).
     # Invoices settled in the late window (on or before D): open 0 on D, so only their
     # days late, count and DSO sales, added up per client straight from the covering
     # index — no per-invoice row is stored and regrouped for them; read client by
@@ -142,12 +149,14 @@ WITH t AS MATERIALIZED (
   SELECT i.client_id,
     {bucket} AS bucket,
     CASE WHEN i.issue_date > %s THEN i.gross_total ELSE 0 END AS sales,
-    i.gross_total
-      - COALESCE((SELECT SUM(a.amount) FROM {t["allocation"]} a
-                  WHERE a.invoice_id = i.id AND a.allocated_on <= %s
-                    AND (a.reversed_on IS NULL OR a.reversed_on > %s)), 0)
-      - COALESCE((SELECT SUM(c.gross_total) FROM {t["creditnote"]} c
-                  WHERE c.invoice_id = i.id AND c.issue_date <= %s), 0) AS open_amt
+    CASE WHEN i.last_touched_on <= %s THEN i.open_amount
+      WHEN i.first_touched_on > %s THEN i.gross_total
+      ELSE i.gross_total
+        - COALESCE((SELECT SUM(a.amount) FROM {t["allocation"]} a
+                    WHERE a.invoice_id = i.id AND a.allocated_on <= %s
+                      AND (a.reversed_on IS NULL OR a.reversed_on > %s)), 0)
+        - COALESCE((SELECT SUM(c.gross_total) FROM {t["creditnote"]} c
+                    WHERE c.invoice_id = i.id AND c.issue_date <= %s), 0) END AS open_amt
   FROM {t["invoice"]} i
   WHERE i.issue_date <= %s AND (i.settled_on IS NULL OR i.settled_on > %s) {scope}
 )
@@ -172,7 +181,7 @@ GROUP BY c.id
     params: list[Any] = [
         *bucket_params,
         dso_start,
-        *([as_of] * 5),
+        *([as_of] * 7),
         *client_filter_params,
         dso_start,
         as_of,

@@ -3,12 +3,26 @@ every stored sum in SQL — fast enough to run after seeding a million invoices.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from raktas.core.money import ZERO
 from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment
@@ -52,6 +66,41 @@ def invoices_with_wrong_open_amount() -> int:
     return (
         Invoice.objects.annotate(diff=F("open_amount") - (F("gross_total") - allocated - credited))
         .filter(_off_by_a_cent_or_more())
+        .count()
+    )
+
+
+def invoices_with_wrong_history() -> int:
+    """Invoices whose history dates are not what their rows say: ``first_touched_on``
+    (the first allocation or credit note, NULL if none), ``last_touched_on`` (the last
+    of the issue, allocations, reversals and credit notes) and ``settled_on`` (the last
+    touch when nothing is open, else NULL). The aging reads open amounts on past days
+    through them (raktas.receivables.aging)."""
+
+    def agg(model: Any, fn: Any, column: str) -> Subquery:
+        rows = model.objects.filter(invoice_id=OuterRef("pk")).order_by().values("invoice_id")
+        return Subquery(rows.annotate(d=fn(column)).values("d")[:1])
+
+    a_first, c_first = agg(Allocation, Min, "allocated_on"), agg(CreditNote, Min, "issue_date")
+    issued = F("issue_date")
+    never = Value(dt.date(1, 1, 1))
+    expected_last = Greatest(
+        issued,
+        Coalesce(agg(Allocation, Max, "allocated_on"), issued),
+        Coalesce(agg(Allocation, Max, "reversed_on"), issued),
+        Coalesce(agg(CreditNote, Max, "issue_date"), issued),
+    )
+    return (
+        Invoice.objects.annotate(
+            first=Coalesce(Least(Coalesce(a_first, c_first), Coalesce(c_first, a_first)), never),
+            last=expected_last,
+            settled=Case(When(open_amount=0, then=expected_last), default=never),
+        )
+        .exclude(
+            Q(first=Coalesce(F("first_touched_on"), never))
+            & Q(last=Coalesce(F("last_touched_on"), never))
+            & Q(settled=Coalesce(F("settled_on"), never))
+        )
         .count()
     )
 

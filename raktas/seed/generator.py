@@ -167,6 +167,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "cost_total",
         "open_amount",
         "settled_on",
+        "first_touched_on",
+        "last_touched_on",
         "created_at",
         "client_id",
         "order_id",
@@ -1231,13 +1233,15 @@ class _Generator:
                 instalments.append((pay, payable))
         open_c = gross_c
         last_touch = d
+        first_touch: int | None = None  # the first allocation or credit note against it
         if cn is not None and linked and cn[0] <= T:
             open_c -= cn[6]
-            last_touch = cn[0]
+            last_touch = first_touch = cn[0]
         for day, amount in instalments:
             if day <= T and amount > 0:
                 open_c -= amount
                 last_touch = max(last_touch, day)
+                first_touch = day if first_touch is None else min(first_touch, day)
                 self.pend_pay.setdefault(day, {}).setdefault(ci, []).append(
                     (inv_id, amount, number)
                 )
@@ -1258,6 +1262,8 @@ class _Generator:
                 c2s(cost_c),
                 c2s(open_c),
                 self.day_s(last_touch) if open_c == 0 else None,  # settled_on
+                None if first_touch is None else self.day_s(first_touch),
+                self.day_s(last_touch),
                 self.ts(d, 15, randint(0, 59)),
                 client_id,
                 oid,

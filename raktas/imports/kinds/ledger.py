@@ -26,7 +26,7 @@ from raktas.imports.kinds.clients import clients_by_external_id
 from raktas.imports.kinds.orders import line_numbers, products_by_sku
 from raktas.ledger.models import Allocation, CreditNote, Invoice, InvoiceLine, Payment
 from raktas.ledger.selectors import invoices_visible_to, payments_visible_to
-from raktas.ledger.services import PAYMENT_FIELDS
+from raktas.ledger.services import PAYMENT_FIELDS, refresh_history
 from raktas.orders.selectors import orders_visible_to
 from raktas.org.access import Action, has_right
 
@@ -318,6 +318,10 @@ class InvoiceImporter(_LedgerImporter):
                 "open_amount",
             ],
         )
+        # The history dates (first and last touch, settled_on) from the rows: a new
+        # invoice was touched by nothing but its issue; a changed one may have a new
+        # issue date or total, so a new open amount, and may be settled now or no more.
+        refresh_history([i.pk for i in invoices])
         InvoiceLine.objects.filter(invoice_id__in=[i.pk for i, _ in updates]).delete()
         new_lines = []
         for invoice in invoices:
@@ -617,6 +621,8 @@ class PaymentImporter(_LedgerImporter):
         # about the sum of allocations, and this keeps it whatever else ran before.
         for invoice_id, amount in touched.items():
             Invoice.objects.filter(pk=invoice_id).update(open_amount=F("open_amount") - amount)
+        # Their history dates, settled_on included, as allocate() keeps them.
+        refresh_history(touched)
         self.report.created += len(plans)
         self.allocations += len(allocations)
         self.allocated += sum((a.amount for a in allocations), ZERO)

@@ -6,12 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 
 from raktas.imports.tests.helpers import errors_of, run, write_csv
 from raktas.ledger.models import Allocation, Invoice, Payment
 from raktas.ledger.selectors import client_balance
 from raktas.orders.models import Order
+from raktas.receivables.aging import raw_aging
+from raktas.seed import checks
 
 INV = [
     "number",
@@ -53,6 +56,26 @@ def assert_ledger_invariants():
     for payment in Payment.objects.all():
         allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or 0
         assert payment.allocated_amount == allocated <= payment.amount
+    # The history dates the aging reads (first/last touch, settled_on) are the rows'.
+    assert checks.invoices_with_wrong_history() == 0
+
+
+def aging_figures(days):
+    return [
+        sorted(
+            (int(c), int(b), Decimal(str(amount)).quantize(Decimal("0.01")), int(n))
+            for c, b, amount, n, *_ in raw_aging(as_of=d, edges=(30, 60, 90), dso_days=90)
+        )
+        for d in days
+    ]
+
+
+def assert_aging_same_without_shortcuts(days):
+    fast = aging_figures(days)
+    with transaction.atomic():
+        Invoice.objects.update(first_touched_on=None, last_touched_on=None)
+        assert aging_figures(days) == fast
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
@@ -152,6 +175,40 @@ def test_reimporting_an_invoice_with_new_lines_keeps_what_was_settled(books, tmp
     too_low[1][7] = "1"
     refused = run(books.finance, "invoices", write_csv(tmp_path / "i3.csv", INV, too_low))
     assert "already settled" in errors_of(refused)[0][2]
+
+
+@pytest.mark.django_db
+def test_imported_invoices_and_payments_keep_the_history_dates_the_aging_reads(books, tmp_path):
+    run(books.finance, "invoices", write_csv(tmp_path / "i.csv", INV, invoice_rows()))
+    pay = [["BANK-1", "A-1", "2024-03-01", "200", "", "", ""]]  # SF-1 in full, part of SF-2
+    run(books.finance, "payments", write_csv(tmp_path / "p.csv", PAY, pay))
+
+    def history(number):
+        i = Invoice.objects.get(number=number)
+        return (i.first_touched_on, i.last_touched_on, i.settled_on)
+
+    march1 = dt.date(2024, 3, 1)
+    assert history("SF-1") == (march1, march1, march1)
+    assert history("SF-2") == (march1, march1, None)
+    assert history("SF-3") == (None, march1, None)  # issued that day, nothing since
+    assert_ledger_invariants()
+    days = [dt.date(2024, 2, 29), march1, dt.date(2024, 4, 1)]
+    assert_aging_same_without_shortcuts(days)
+    # Re-imported with a dearer delivery: SF-1 is open again, so no longer settled.
+    dearer = invoice_rows()
+    dearer[1][7] = "30"  # gross 157.30, 145.20 of it paid
+    assert run(books.finance, "invoices", write_csv(tmp_path / "i2.csv", INV, dearer)).updated
+    assert history("SF-1") == (march1, march1, None)
+    assert Invoice.objects.get(number="SF-1").open_amount == Decimal("12.10")
+    assert_ledger_invariants()
+    assert_aging_same_without_shortcuts(days)
+    # And paid in full by a second imported payment: settled on that day.
+    pay2 = [["BANK-2", "A-1", "2024-03-20", "12.10", "SF-1", "", ""]]
+    run(books.finance, "payments", write_csv(tmp_path / "p2.csv", PAY, pay2))
+    march20 = dt.date(2024, 3, 20)
+    assert history("SF-1") == (march1, march20, march20)
+    assert_ledger_invariants()
+    assert_aging_same_without_shortcuts([*days, march20])
 
 
 @pytest.mark.django_db

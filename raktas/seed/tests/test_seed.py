@@ -312,6 +312,7 @@ class SeededSmallBook(TestCase):
 
     def test_ledger_invariants_hold(self):
         assert checks.invoices_with_wrong_open_amount() == 0
+        assert checks.invoices_with_wrong_history() == 0
         assert checks.payments_with_wrong_allocated_amount() == 0
         totals = checks.book_totals()
         assert abs(totals["balance"] - totals["from_open_items"]) < Decimal("0.01")

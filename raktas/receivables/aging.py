@@ -461,8 +461,11 @@ def rows_from_raw(raw: Iterable[Sequence[Any]], n_buckets: int) -> dict[int, Agi
     return out
 
 
+_ZERO_CENTS = Decimal("0.00")
+
+
 def _decimal_cents(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+    return Decimal(cents).scaleb(-2) if cents else _ZERO_CENTS
 
 
 def aging_report(
@@ -494,17 +497,18 @@ def aging_report(
     )
     raw = _fetch(sql, params)
     # Per client: n bucket cents, open invoices, sales cents, late days, settled, unapplied.
-    width = n + 5
-    per_client: dict[int, list[int]] = {}
+    per_client: list[tuple[int, list[int]]] = []
     for row in raw:
         figures = [int(v or 0) for v in row[1:]]
         if include_settled or sum(figures[:n]) != 0 or figures[-1] != 0:
-            per_client[int(row[0])] = figures
-    # Plain tuples, not model instances: a company-wide report names thousands of clients.
+            per_client.append((int(row[0]), figures))
+    # Names of the clients in scope, read as plain tuples (a company-wide report names
+    # thousands of clients): the scope's own query, not an IN list of thousands of ids.
+    scope = clients if clients is not None else Client.objects.all()
     people = {
         pk: (legal_name, owner_id, first or "", last or "", username, team_id, team_name)
         for pk, legal_name, owner_id, first, last, username, team_id, team_name in (
-            Client.objects.filter(pk__in=list(per_client)).values_list(
+            scope.order_by().values_list(
                 "pk",
                 "legal_name",
                 "owner_id",
@@ -530,38 +534,40 @@ def aging_report(
         row.open_cents = sum(figures[:n])
         return row
 
-    def add(into: list[int], figures: list[int]) -> None:
-        for k in range(width):
-            into[k] += figures[k]
+    def total(rows: list[list[int]]) -> list[int]:
+        # Column sums of integer cents and counts: exact, and one pass per group.
+        return [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * (n + 5)
 
+    # Clients grouped by their KAM (who has one team): the KAM rows add up their
+    # clients, the team rows their KAMs, the company its teams.
+    by_kam: dict[Any, tuple[str, Any, str, list[list[int]]]] = {}
     client_rows: list[AgingRow] = []
-    kams: dict[str, tuple[dict[str, Any], list[int]]] = {}
-    teams: dict[str, tuple[dict[str, Any], list[int]]] = {}
-    company = [0] * width
-    for client_id, figures in per_client.items():
+    for client_id, figures in per_client:
         legal_name, owner_id, first, last, username, team_id, team_name = people[client_id]
-        owner = f"{first} {last}".strip() or username
-        team = team_name or ""
+        kam = by_kam.get(owner_id)
+        if kam is None:
+            owner = f"{first} {last}".strip() or username
+            kam = by_kam[owner_id] = (owner, team_id, team_name or "", [])
+        kam[3].append(figures)
         client_rows.append(
             make(
                 figures,
                 key=str(client_id),
                 label=legal_name,
                 client_id=client_id,
-                owner=owner,
-                team=team,
+                owner=kam[0],
+                team=kam[2],
                 extra={"owner_id": owner_id, "team_id": team_id},
             )
         )
-        kam_key = str(owner_id)
-        if kam_key not in kams:
-            kams[kam_key] = ({"key": kam_key, "label": owner, "team": team}, [0] * width)
-        add(kams[kam_key][1], figures)
+    kam_rows: list[AgingRow] = []
+    by_team: dict[str, tuple[str, list[list[int]]]] = {}
+    for owner_id, (owner, team_id, team, rows) in by_kam.items():
+        figures = total(rows)
+        kam_rows.append(make(figures, key=str(owner_id), label=owner, team=team))
         team_key = str(team_id) if team_id else "none"
-        if team_key not in teams:
-            teams[team_key] = ({"key": team_key, "label": team or "(no team)"}, [0] * width)
-        add(teams[team_key][1], figures)
-        add(company, figures)
+        by_team.setdefault(team_key, (team or "(no team)", []))[1].append(figures)
+    team_sums = {key: (label, total(rows)) for key, (label, rows) in by_team.items()}
 
     def ranked(rows: Iterable[AgingRow]) -> list[AgingRow]:
         # Largest open balance first, by the integer cents the row was made of.
@@ -577,9 +583,9 @@ def aging_report(
         edges=edges,
         dso_days=dso_days,
         clients=ranked(client_rows),
-        kams=ranked(make(f, **kw) for kw, f in kams.values()),
-        teams=ranked(make(f, **kw) for kw, f in teams.values()),
-        company=make(company, key="company", label="Company"),
+        kams=ranked(kam_rows),
+        teams=ranked(make(f, key=key, label=label) for key, (label, f) in team_sums.items()),
+        company=make(total([f for _, f in team_sums.values()]), key="company", label="Company"),
     )
 
 

@@ -297,7 +297,10 @@ class Allocation(models.Model):
     days is two rows), so the open amount on any past day can be recomputed.
     """
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    # Indexed by allocation_payment_asof_idx, which leads with it.
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="allocations", db_index=False
+    )
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount = MoneyField()
     # The day the money settled the invoice: the payment's received_on when allocated
@@ -326,6 +329,12 @@ class Allocation(models.Model):
             models.Index(
                 fields=["invoice", "allocated_on", "reversed_on", "amount"],
                 name="allocation_asof_idx",
+            ),
+            # The same for the unapplied money: "allocations of payment X live on D"
+            # from the index alone (it replaces the plain index of the foreign key).
+            models.Index(
+                fields=["payment", "allocated_on", "reversed_on", "amount"],
+                name="allocation_payment_asof_idx",
             ),
         ]
 

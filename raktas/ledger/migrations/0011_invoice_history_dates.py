@@ -58,8 +58,4 @@ class Migration(migrations.Migration):
             field=models.DateField(blank=True, null=True),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['settled_on', 'issue_date', 'client', 'due_date', 'gross_total', 'open_amount', 'last_touched_on', 'first_touched_on', 'id'], name='invoice_aging_open_idx'),
-        ),
     ]

@@ -10,7 +10,13 @@ class Migration(migrations.Migration):
         ('ledger', '0011_invoice_history_dates'),
     ]
 
+    # Apart from 0011: on PostgreSQL an index cannot be built in the transaction that
+    # has just updated every invoice (its deferred trigger events are pending).
     operations = [
+        migrations.AddIndex(
+            model_name='invoice',
+            index=models.Index(fields=['settled_on', 'issue_date', 'client', 'due_date', 'gross_total', 'open_amount', 'last_touched_on', 'first_touched_on', 'id'], name='invoice_aging_open_idx'),
+        ),
         migrations.AddIndex(
             model_name='allocation',
             index=models.Index(fields=['payment', 'allocated_on', 'reversed_on', 'amount'], name='allocation_payment_asof_idx'),

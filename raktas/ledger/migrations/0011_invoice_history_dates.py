@@ -30,8 +30,11 @@ def backfill(apps, schema_editor):
             Coalesce(agg(CreditNote, Max, "issue_date"), issued),
         ),
     )
-    Invoice.objects.filter(open_amount=0).update(settled_on=F("last_touched_on"))
-    Invoice.objects.exclude(open_amount=0).update(settled_on=None)
+    # Only the rows that differ (most are right already: a rewrite of every row costs).
+    settled = Invoice.objects.filter(open_amount=0)
+    settled.filter(settled_on__isnull=True).update(settled_on=F("last_touched_on"))
+    settled.exclude(settled_on=F("last_touched_on")).update(settled_on=F("last_touched_on"))
+    Invoice.objects.exclude(open_amount=0).filter(settled_on__isnull=False).update(settled_on=None)
 
 
 class Migration(migrations.Migration):

@@ -12,7 +12,10 @@ history (numpy, fixed seed): invoices over 5,000 clients of 50 KAMs in 5 teams; 
 settled by one or two dated allocations, some late, some open or part-paid, 2 % with a
 credit note, 0.3 % paid by a payment that bounced (reversed allocation) and paid again.
 The rows go into the ledger tables with a raw bulk insert (SQLite ``executemany``,
-PostgreSQL ``COPY``), and the very same arrays into DuckDB tables in memory.
+PostgreSQL ``COPY``), and the very same arrays into DuckDB tables in memory — the
+stored columns the aging reads included (``open_amount``, ``settled_on``,
+``first_touched_on``, ``last_touched_on``, ``applied_on``), computed here from the
+generated history as the ledger services keep them.
 
 Then, best of three, as of ``as_of`` and as of a past day (31 March):
 * Raktas: ``raktas.receivables.aging.raw_aging`` — the one aggregate SQL query the

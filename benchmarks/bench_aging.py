@@ -22,7 +22,8 @@ Then, best of three, as of ``as_of`` and as of a past day (31 March):
   report runs (all clients, by client, five buckets, DSO window, days late) — and the
   whole ``aging_report`` (``report_sql``, one statement with the unapplied money, plus
   the names and the client/KAM/team roll-up in Python);
-* DuckDB: the same SQL text (``aging_sql(vendor="duckdb")``) on the same rows; for
+* DuckDB: the same SQL (``aging_sql(vendor="duckdb")``: PostgreSQL's text — date
+  arithmetic and the settled part's grouping differ from SQLite's) on the same rows; for
   the report ratio the report's own statement (``report_sql``): per client the buckets,
   open invoices, DSO sales, days late and unapplied money — everything the report
   gives. The report's names and KAM/team/company roll-up (Python, plus one query for

@@ -278,9 +278,9 @@ def rollup_rows(data: dict[str, Any]) -> tuple[list[tuple[Any, ...]], list[tuple
         np.unique(inv_keys[:, :2], axis=0, return_inverse=True)[1].ravel(),
         minlength=len(keys),
     )
+    # Money in whole cents, as the rollups keep it (the bincount sums are exact floats).
     client_rows = [
-        (int(k[0]) + 1, _month_date(int(k[1])), f"{int(n) / 100:.2f}", f"{int(c) / 100:.2f}",
-         int(q), int(i), int(ln))
+        (int(k[0]) + 1, _month_date(int(k[1])), int(n), int(c), int(q), int(i), int(ln))
         for k, n, c, q, i, ln in zip(keys, net, cost, qty, invoice_count, lines, strict=True)
     ]  # fmt: skip
     pkeys, (pnet, pcost, pqty, plines) = _group(
@@ -293,8 +293,7 @@ def rollup_rows(data: dict[str, Any]) -> tuple[list[tuple[Any, ...]], list[tuple
         ],
     )
     product_rows = [
-        (int(k[0]) + 1, _month_date(int(k[1])), f"{int(n) / 100:.2f}", f"{int(c) / 100:.2f}",
-         int(q), int(ln))
+        (int(k[0]) + 1, _month_date(int(k[1])), int(n), int(c), int(q), int(ln))
         for k, n, c, q, ln in zip(pkeys, pnet, pcost, pqty, plines, strict=True)
     ]  # fmt: skip
     return client_rows, product_rows
@@ -306,7 +305,7 @@ def _generated(lines: int, clients: int, products: int) -> tuple[Any, Any, Any]:
     import pickle
 
     cache = Path(os.environ.get("RAKTAS_BENCH_CACHE", "/tmp")) / (
-        f"raktas-bench-lines-{lines}-{clients}-{products}.pickle"
+        f"raktas-bench-lines-{lines}-{clients}-{products}-cents.pickle"
     )
     if cache.exists():
         with cache.open("rb") as handle:
@@ -395,19 +394,21 @@ def _load(
         ["id", "sku", "name", "category_id", "unit", "cost", "vat_rate", "active", "search_text"],
         product_values,
     )
-    zeros_c = ("0", "0", "0", 0, 0, "0", 0, "0")
+    zeros_c = (0, 0, 0, 0, 0, 0, 0, 0)
     _bulk(
         "analytics_clientmonth",
-        ["client_id", "month", "invoiced_net", "invoiced_cost", "quantity", "invoices", "lines",
-         "credited_net", "credited_cost", "returned_net", "credit_notes", "refused_orders",
-         "refused_net", "cancelled_orders", "cancelled_net"],
+        ["client_id", "month", "invoiced_net_cents", "invoiced_cost_cents", "quantity",
+         "invoices", "lines", "credited_net_cents", "credited_cost_cents", "returned_net_cents",
+         "credit_notes", "refused_orders", "refused_net_cents", "cancelled_orders",
+         "cancelled_net_cents"],
         [(*row, *zeros_c) for row in client_rows],
     )  # fmt: skip
-    zeros_p = ("0", "0", "0", 0, "0", "0")
+    zeros_p = (0, 0, 0, 0, 0, "0")
     _bulk(
         "analytics_productmonth",
-        ["product_id", "month", "net", "cost", "quantity", "lines", "credited_net",
-         "credited_cost", "returned_net", "refused_lines", "refused_net", "refused_quantity"],
+        ["product_id", "month", "net_cents", "cost_cents", "quantity", "lines",
+         "credited_net_cents", "credited_cost_cents", "returned_net_cents", "refused_lines",
+         "refused_net_cents", "refused_quantity"],
         [(*row, *zeros_p) for row in product_rows],
     )  # fmt: skip
     with connection.cursor() as cur:

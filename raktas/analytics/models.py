@@ -9,6 +9,9 @@ month it is issued.
 Dimension keys that may be "none" (a line without a product category) are stored as
 0, not NULL, so that ``INSERT … ON CONFLICT`` on the key finds the row: in SQL two
 NULL keys never conflict.
+
+Money in the rollups is kept in whole cents (``BIGINT`` columns named ``…_cents``,
+``CentsField``): the ORM still reads and writes Decimals, raw SQL sums integers.
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from raktas.clients.models import Tier
-from raktas.core.money import ZERO, MoneyField
+from raktas.core.money import ZERO, CentsField, MoneyField
+
+
+def cents(column: str) -> CentsField:
+    """A money column of a rollup: whole cents in the database (``column`` ends in
+    ``_cents``), a Decimal in Python. Integers are summed exactly and fast."""
+    return CentsField(default=ZERO, db_column=column)
 
 
 def quantity_field() -> models.DecimalField:
@@ -31,19 +40,19 @@ class ClientMonth(models.Model):
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # the first day of the month
-    invoiced_net = MoneyField(default=ZERO)
-    invoiced_cost = MoneyField(default=ZERO)
+    invoiced_net = cents("invoiced_net_cents")
+    invoiced_cost = cents("invoiced_cost_cents")
     quantity = quantity_field()
     invoices = models.IntegerField(default=0)
     lines = models.IntegerField(default=0)
-    credited_net = MoneyField(default=ZERO)
-    credited_cost = MoneyField(default=ZERO)
-    returned_net = MoneyField(default=ZERO)  # credit notes for goods returned
+    credited_net = cents("credited_net_cents")
+    credited_cost = cents("credited_cost_cents")
+    returned_net = cents("returned_net_cents")  # credit notes for goods returned
     credit_notes = models.IntegerField(default=0)
     refused_orders = models.IntegerField(default=0)
-    refused_net = MoneyField(default=ZERO)
+    refused_net = cents("refused_net_cents")
     cancelled_orders = models.IntegerField(default=0)
-    cancelled_net = MoneyField(default=ZERO)
+    cancelled_net = cents("cancelled_net_cents")
 
     class Meta:
         constraints = [
@@ -71,12 +80,12 @@ class ClientCategoryMonth(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     category_key = models.IntegerField(default=0)  # catalog.Category id, 0 = none
     month = models.DateField()
-    net = MoneyField(default=ZERO)
-    cost = MoneyField(default=ZERO)
+    net = cents("net_cents")
+    cost = cents("cost_cents")
     quantity = quantity_field()
     lines = models.IntegerField(default=0)
-    credited_net = MoneyField(default=ZERO)
-    credited_cost = MoneyField(default=ZERO)
+    credited_net = cents("credited_net_cents")
+    credited_cost = cents("credited_cost_cents")
 
     class Meta:
         constraints = [
@@ -90,16 +99,16 @@ class ClientCategoryMonth(models.Model):
 class ProductMonth(models.Model):
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
-    net = MoneyField(default=ZERO)
-    cost = MoneyField(default=ZERO)
+    net = cents("net_cents")
+    cost = cents("cost_cents")
     quantity = quantity_field()
     lines = models.IntegerField(default=0)
     # Credit notes against an invoice, spread over its products in proportion to net.
-    credited_net = MoneyField(default=ZERO)
-    credited_cost = MoneyField(default=ZERO)
-    returned_net = MoneyField(default=ZERO)
+    credited_net = cents("credited_net_cents")
+    credited_cost = cents("credited_cost_cents")
+    returned_net = cents("returned_net_cents")
     refused_lines = models.IntegerField(default=0)
-    refused_net = MoneyField(default=ZERO)
+    refused_net = cents("refused_net_cents")
     refused_quantity = quantity_field()
 
     class Meta:
@@ -118,8 +127,8 @@ class ClientDay(models.Model):
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    net = MoneyField(default=ZERO)
-    cost = MoneyField(default=ZERO)
+    net = cents("net_cents")
+    cost = cents("cost_cents")
     invoices = models.IntegerField(default=0)
 
     class Meta:
@@ -142,7 +151,7 @@ class ReasonMonth(models.Model):
     kind = models.CharField(max_length=10, choices=ReasonKind.choices)
     reason = models.CharField(max_length=24, default="")
     count = models.IntegerField(default=0)
-    net = MoneyField(default=ZERO)
+    net = cents("net_cents")
 
     class Meta:
         constraints = [

@@ -19,6 +19,10 @@ Two paths produce the same rows:
 
 A property test (``tests/test_rollups.py``) holds the two paths equal after random
 postings, credit notes, refusals and cancellations.
+
+Money is kept in whole cents (``CentsField``: ``BIGINT`` columns named ``…_cents``).
+Contributions are added up as Decimals and turned into cents when written, refusing a
+fraction of a cent; the rebuild sums each line's cents in SQL.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from raktas.analytics.models import (
     ReasonKind,
     ReasonMonth,
 )
-from raktas.core.money import ZERO, q2
+from raktas.core.money import ZERO, CentsField, q2, to_cents
 from raktas.ledger.models import CreditNote, CreditReason, Invoice, InvoiceLine
 from raktas.orders.models import Order, OrderLine, OrderStatus
 
@@ -65,12 +69,26 @@ Contributions = dict[type[models.Model], dict[Key, dict[str, Any]]]
 
 
 def value_columns(model: type[models.Model]) -> list[str]:
+    """The names (attnames) of the rollup's value fields, in model order."""
     keys = set(KEYS[model])
     return [
-        str(f.column)
+        str(f.attname)
         for f in model._meta.concrete_fields
-        if not f.primary_key and f.column not in keys
+        if not f.primary_key and f.attname not in keys
     ]
+
+
+def money_fields(model: type[models.Model]) -> set[str]:
+    """The value fields kept in whole cents."""
+    return {str(f.attname) for f in model._meta.concrete_fields if isinstance(f, CentsField)}
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The database column of a key or value field (``net`` → ``net_cents``)."""
+    for f in model._meta.concrete_fields:
+        if f.attname == name:
+            return str(f.column)
+    raise LookupError(f"{model.__name__} has no field {name!r}")
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -100,18 +118,25 @@ def _upsert_add(model: type[models.Model], rows: dict[Key, dict[str, Any]]) -> N
     table = model._meta.db_table
     keys = KEYS[model]
     values = value_columns(model)
-    columns = [*keys, *values]
+    money = money_fields(model)
+    value_cols = [column(model, c) for c in values]
+    columns = [*keys, *value_cols]
     qn = connection.ops.quote_name
     sql = (
         f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET "
-        + ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in values)
+        + ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in value_cols)
     )
+
+    def value(row: dict[str, Any], name: str) -> Any:
+        amount = row.get(name, 0)
+        return to_cents(amount) if name in money else amount
+
     # Sorted keys: two transactions adding to the same rows lock them in the same
     # order on PostgreSQL, so they wait for each other instead of deadlocking.
     params = [
-        [*key, *(row.get(c, 0) for c in values)] for key, row in sorted(rows.items(), key=_sortable)
+        [*key, *(value(row, c) for c in values)] for key, row in sorted(rows.items(), key=_sortable)
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
@@ -333,10 +358,20 @@ def _month_sql(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
+def _cents_sum(amount: str) -> str:
+    """SQL for the whole cents of SUM(amount) (a numeric column, 2 places), 0 if none.
+    PostgreSQL sums the exact numerics; SQLite keeps decimals as floats, so each line is
+    rounded to its cents before the integers are added up."""
+    if connection.vendor == "postgresql":
+        return f"CAST(COALESCE(SUM({amount}), 0) * 100 AS BIGINT)"
+    return f"COALESCE(SUM(CAST(ROUND({amount} * 100) AS INTEGER)), 0)"
+
+
 def _insert_select(
-    model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any] = ()
+    model: type[models.Model], fields: Sequence[str], select: str, params: Sequence[Any] = ()
 ) -> None:
     qn = connection.ops.quote_name
+    columns = [column(model, f) for f in fields]
     sql = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) {select}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -381,7 +416,7 @@ def _rebuild_invoices(
         _insert_select(
             ClientMonth,
             ["client_id", "month", *given, *rest],
-            f"SELECT i.client_id, {month}, COALESCE(SUM(l.net), 0), COALESCE(SUM(l.cost), 0), "
+            f"SELECT i.client_id, {month}, {_cents_sum('l.net')}, {_cents_sum('l.cost')}, "
             f"COALESCE(SUM(l.quantity), 0), COUNT(DISTINCT i.id), COUNT(l.id){zeros} "
             f"FROM {inv} i LEFT JOIN {line} l ON l.invoice_id = i.id{where} "
             f"GROUP BY i.client_id, {month}",
@@ -390,8 +425,8 @@ def _rebuild_invoices(
         _insert_select(
             ClientDay,
             ["client_id", "day", "net", "cost", "invoices"],
-            f"SELECT i.client_id, i.issue_date, COALESCE(SUM(l.net), 0), "
-            f"COALESCE(SUM(l.cost), 0), COUNT(DISTINCT i.id) FROM {inv} i "
+            f"SELECT i.client_id, i.issue_date, {_cents_sum('l.net')}, "
+            f"{_cents_sum('l.cost')}, COUNT(DISTINCT i.id) FROM {inv} i "
             f"LEFT JOIN {line} l ON l.invoice_id = i.id{where} "
             f"GROUP BY i.client_id, i.issue_date",
             params,
@@ -401,8 +436,9 @@ def _rebuild_invoices(
         _insert_select(
             ClientCategoryMonth,
             ["client_id", "category_key", "month", *given, *rest],
-            f"SELECT i.client_id, COALESCE(p.category_id, 0), {month}, SUM(l.net), SUM(l.cost), "
-            f"SUM(l.quantity), COUNT(*){zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
+            f"SELECT i.client_id, COALESCE(p.category_id, 0), {month}, {_cents_sum('l.net')}, "
+            f"{_cents_sum('l.cost')}, SUM(l.quantity), COUNT(*){zeros} "
+            f"FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
             f"LEFT JOIN {prod} p ON p.id = l.product_id{where} "
             f"GROUP BY i.client_id, COALESCE(p.category_id, 0), {month}",
             params,
@@ -417,8 +453,8 @@ def _rebuild_invoices(
         _insert_select(
             ProductMonth,
             ["product_id", "month", *given, *rest],
-            f"SELECT l.product_id, {month}, SUM(l.net), SUM(l.cost), SUM(l.quantity), COUNT(*)"
-            f"{zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id"
+            f"SELECT l.product_id, {month}, {_cents_sum('l.net')}, {_cents_sum('l.cost')}, "
+            f"SUM(l.quantity), COUNT(*){zeros} FROM {line} l JOIN {inv} i ON l.invoice_id = i.id"
             f"{_where('l.product_id IS NOT NULL', in_products, date_sql)} "
             f"GROUP BY l.product_id, {month}",
             [*p_params, *date_params],

@@ -6,14 +6,14 @@ to a KAM, a team or a segment. Cost and margin are left out (``None``) for users
 may not see margin (``raktas.org.access.sees_margin``).
 
 Ranking arithmetic (shares, ABC classes, coefficients of variation) is done in
-floating point on the rollup sums, because it produces ratios; every amount shown is
-read again as an exact ``Decimal`` sum.
+floating point on the rollup sums, because it produces ratios. The rollups keep money
+in whole cents, so the per-item sums are exact integers: every amount shown is one of
+them (or their total) turned into a ``Decimal``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, F, FloatField, QuerySet, Sum
+from django.db.models.functions import Cast, TruncMonth
 from django.utils.translation import gettext as _
 
 from raktas.analytics import abc as abc_math
@@ -32,7 +32,7 @@ from raktas.catalog.models import Product
 from raktas.clients.models import Client, Tier
 from raktas.clients.selectors import clients_visible_to
 from raktas.core.exceptions import ValidationFailed
-from raktas.core.money import ZERO, q2
+from raktas.core.money import ZERO, from_cents, q2, to_cents
 from raktas.ledger.models import InvoiceLine
 from raktas.org.access import scope_for, sees_margin, today
 from raktas.org.models import User
@@ -166,13 +166,20 @@ class AbcReport:
 @dataclass
 class _Sums:
     ids: np.ndarray
-    revenue: np.ndarray
+    revenue: np.ndarray  # cents, as floats: for ranking only
     margin: np.ndarray
-    revenue_sq: np.ndarray
-    # The grand totals, added up from the database's own sums (exact numerics on
-    # PostgreSQL; SQLite stores decimals as REAL, so there they are float sums).
-    total_revenue: Decimal = ZERO
-    total_margin: Decimal = ZERO
+    revenue_sq: np.ndarray  # Σ (monthly revenue in cents)², for XYZ
+    # The exact per-item sums in whole cents, in the order of ``ids``.
+    revenue_cents: list[int] = field(default_factory=list)
+    margin_cents: list[int] = field(default_factory=list)
+
+    @property
+    def total_revenue(self) -> Decimal:
+        return from_cents(sum(self.revenue_cents))
+
+    @property
+    def total_margin(self) -> Decimal:
+        return from_cents(sum(self.margin_cents))
 
 
 def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
@@ -184,10 +191,25 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _exact(values: list[Any]) -> Decimal:
-    if values and isinstance(values[0], Decimal):
-        return q2(sum(values, ZERO))
-    return q2(Decimal(repr(math.fsum(float(v) for v in values))))
+def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, margin: Any) -> _Sums:
+    """Per ``key``: Σ revenue and Σ margin in whole cents, and Σ revenue² (for XYZ), over
+    the rollup rows of ``qs`` (one per item and month; cents columns).
+
+    The sums are cast to BIGINT so that PostgreSQL's SUM(bigint), a numeric, reaches
+    Python as an int rather than a Decimal; revenue² is summed as a float, since
+    cents² can overflow a BIGINT and XYZ only needs a ratio."""
+    as_float = Cast(revenue, FloatField())
+    rows = _raw_rows(
+        qs.values(key)
+        .annotate(
+            r=Cast(Sum(revenue), BigIntegerField()),
+            m=Cast(Sum(margin), BigIntegerField()),
+            s=Sum(as_float * as_float, output_field=FloatField()),
+        )
+        .values_list(key, "r", "m", "s")
+        .order_by()
+    )
+    return _to_sums(rows)
 
 
 def _client_sums(user: User, period: Period, filters: Filters) -> _Sums:
@@ -195,31 +217,24 @@ def _client_sums(user: User, period: Period, filters: Filters) -> _Sums:
     qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end)
     if not _sees_everything(user, filters):
         qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
-    rows = _raw_rows(
-        qs.values("client_id")
-        .annotate(
-            r=Sum(rev),
-            m=Sum(rev - F("invoiced_cost") + F("credited_cost")),
-            s=Sum(rev * rev),
-        )
-        .values_list("client_id", "r", "m", "s")
-        .order_by()
-    )
-    return _to_sums(rows)
+    return _cents_sums(qs, "client_id", rev, rev - F("invoiced_cost") + F("credited_cost"))
 
 
 def _to_sums(rows: list[tuple[Any, ...]]) -> _Sums:
+    """From (id, revenue cents, margin cents, Σ revenue² in cents²) rows."""
     if not rows:
         empty = np.zeros(0)
         return _Sums(np.zeros(0, dtype=np.int64), empty, empty, empty)
-    arr = np.array(rows, dtype=np.float64)
+    ids, revenue, margin, squares = zip(*rows, strict=True)
+    revenue_cents = [int(r or 0) for r in revenue]
+    margin_cents = [int(m or 0) for m in margin]
     return _Sums(
-        arr[:, 0].astype(np.int64),
-        arr[:, 1],
-        arr[:, 2],
-        arr[:, 3],
-        total_revenue=_exact([r[1] or 0 for r in rows]),
-        total_margin=_exact([r[2] or 0 for r in rows]),
+        np.array(ids, dtype=np.int64),
+        np.array(revenue_cents, dtype=np.float64),
+        np.array(margin_cents, dtype=np.float64),
+        np.array([s or 0.0 for s in squares], dtype=np.float64),
+        revenue_cents=revenue_cents,
+        margin_cents=margin_cents,
     )
 
 
@@ -228,18 +243,12 @@ def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
     are not netted of credit notes: see returns analysis). Company-wide from the
     product rollup; for a narrower scope from the invoice lines of its clients only."""
     if _sees_everything(user, filters):
-        rows = _raw_rows(
-            ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end)
-            .values("product_id")
-            .annotate(
-                r=Sum("net"),
-                m=Sum(F("net") - F("cost")),
-                s=Sum(F("net") * F("net")),
-            )
-            .values_list("product_id", "r", "m", "s")
-            .order_by()
+        return _cents_sums(
+            ProductMonth.objects.filter(month__gte=period.start, month__lte=period.end),
+            "product_id",
+            F("net"),
+            F("net") - F("cost"),
         )
-        return _to_sums(rows)
     monthly = (
         InvoiceLine.objects.filter(
             invoice__client_id__in=scoped_clients(user, filters).values("pk"),
@@ -252,18 +261,15 @@ def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
         .values_list("product_id", "r", "m")
         .order_by()
     )
-    per: dict[int, list[float]] = {}
-    total_r = total_m = ZERO
+    per: dict[int, list[int]] = {}
+    squares: dict[int, float] = {}
     for product_id, r, m in monthly:
-        acc = per.setdefault(product_id, [0.0, 0.0, 0.0])
-        acc[0] += float(r or 0)
-        acc[1] += float(m or 0)
-        acc[2] += float(r or 0) ** 2
-        total_r += r or ZERO
-        total_m += m or ZERO
-    sums = _to_sums([(pid, *acc) for pid, acc in per.items()])
-    sums.total_revenue, sums.total_margin = q2(total_r), q2(total_m)
-    return sums
+        acc = per.setdefault(product_id, [0, 0])
+        r_cents, m_cents = to_cents(r or ZERO), to_cents(m or ZERO)
+        acc[0] += r_cents
+        acc[1] += m_cents
+        squares[product_id] = squares.get(product_id, 0.0) + float(r_cents) ** 2
+    return _to_sums([(pid, r, m, squares[pid]) for pid, (r, m) in per.items()])
 
 
 def _exact_client_totals(
@@ -293,36 +299,6 @@ def _exact_client_totals(
         .values("client_id")
         .annotate(r=Sum(rev), m=Sum(margin))
         .values_list("client_id", "r", "m")
-        .order_by()
-    }
-
-
-def _exact_product_totals(
-    user: User, period: Period, filters: Filters, ids: list[int] | None
-) -> dict[int | None, tuple[Decimal, Decimal]]:
-    if _sees_everything(user, filters):
-        qs: QuerySet[Any] = ProductMonth.objects.filter(
-            month__gte=period.start, month__lte=period.end
-        )
-        net, cost, key = "net", "cost", "product_id"
-    else:
-        qs = InvoiceLine.objects.filter(
-            invoice__client_id__in=scoped_clients(user, filters).values("pk"),
-            invoice__issue_date__gte=period.start,
-            invoice__issue_date__lte=period.last_day,
-            product_id__isnull=False,
-        )
-        net, cost, key = "net", "cost", "product_id"
-    if ids is None:
-        total = qs.aggregate(r=Sum(net), c=Sum(cost))
-        r, c = total["r"] or ZERO, total["c"] or ZERO
-        return {None: (r, r - c)}
-    return {
-        pid: (r or ZERO, (r or ZERO) - (c or ZERO))
-        for pid, r, c in qs.filter(**{f"{key}__in": ids})
-        .values(key)
-        .annotate(r=Sum(net), c=Sum(cost))
-        .values_list(key, "r", "c")
         .order_by()
     }
 
@@ -367,16 +343,15 @@ def abc_report(
                 "revenue_share": float(ranking.share[mask].sum()),
             }
 
-    exact = _exact_client_totals if dimension == "client" else _exact_product_totals
     total_r, total_m = sums.total_revenue, sums.total_margin
     page = ranking.order[offset : None if limit is None else offset + limit]
     page_ids = [int(sums.ids[i]) for i in page]
-    amounts = exact(user, period, filters, page_ids) if page_ids else {}
     labels = _labels(dimension, page_ids)
     items = []
     for i in page:
         item_id = int(sums.ids[i])
-        r, m = amounts.get(item_id, (ZERO, ZERO))
+        # The exact sums in cents: only the page's become Decimals.
+        r, m = from_cents(sums.revenue_cents[i]), from_cents(sums.margin_cents[i])
         label, extra = labels.get(item_id, (str(item_id), {}))
         finite_cv = float(cv[i]) if np.isfinite(cv[i]) else None
         items.append(

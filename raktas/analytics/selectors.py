@@ -191,19 +191,28 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, margin: Any) -> _Sums:
+def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, margin: Any, *, months: int) -> _Sums:
     """Per ``key``: Σ revenue and Σ margin in whole cents, and Σ revenue² (for XYZ), over
-    the rollup rows of ``qs`` (one per item and month; cents columns).
+    the rollup rows of ``qs`` (cents columns; at most one row per item and month, and
+    ``months`` months).
 
-    The sums are cast to BIGINT so that PostgreSQL's SUM(bigint), a numeric, reaches
-    Python as an int rather than a Decimal; revenue² is summed as a float, since
-    cents² can overflow a BIGINT and XYZ only needs a ratio."""
+    SQLite adds the integers itself (its fastest sum). On PostgreSQL ``SUM(bigint)``
+    keeps a 128-bit state per group and returns a numeric, which costs more than
+    the scan; so the cents are summed as float8 there, which is exact while no partial
+    sum passes 2**53 cents — checked for every item (``_float_sums_are_exact``), and
+    if any item could pass it, everything is summed again as integers."""
+    if connection.vendor == "postgresql":
+        rows = _pg_float_sums(qs, key, revenue, margin)
+        if _float_sums_are_exact(rows, months):
+            return _to_sums(rows)
     as_float = Cast(revenue, FloatField())
     rows = _raw_rows(
         qs.values(key)
         .annotate(
+            # ::bigint, so that PostgreSQL's numeric SUM reaches Python as an int.
             r=Cast(Sum(revenue), BigIntegerField()),
             m=Cast(Sum(margin), BigIntegerField()),
+            # cents² can overflow a BIGINT; XYZ only needs a ratio.
             s=Sum(as_float * as_float, output_field=FloatField()),
         )
         .values_list(key, "r", "m", "s")
@@ -212,20 +221,58 @@ def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, margin: Any) -> _Sums
     return _to_sums(rows)
 
 
+def _pg_float_sums(qs: QuerySet[Any], key: str, revenue: Any, margin: Any) -> list[Any]:
+    """(id, Σr, Σm, Σr², Σm²) with each row's revenue and margin cast to float8 once:
+    the OFFSET 0 keeps PostgreSQL from inlining the subquery, which would compute each
+    expression again for every aggregate that uses it (Σm² would cost as much as Σm)."""
+    inner = (
+        qs.annotate(r=Cast(revenue, FloatField()), m=Cast(margin, FloatField()))
+        .values_list(key, "r", "m")
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k, SUM(r), SUM(m), SUM(r * r), SUM(m * m) "
+            f"FROM ({sql} OFFSET 0) AS t (k, r, m) GROUP BY k",
+            params,
+        )
+        return cursor.fetchall()
+
+
+# Every whole number up to 2**53 is a float8, so float additions of whole cents whose
+# running sums stay within it are exact. By Cauchy–Schwarz, Σ|x| ≤ √(n · Σx²): n
+# rows whose squares add up to less than 2**106 have every partial sum (in any order,
+# also across parallel workers) below 2**53. The slack covers the rounding of Σx².
+_EXACT_SQUARES = 2.0**106 * (1 - 1e-9)
+
+
+def _float_sums_are_exact(rows: list[tuple[Any, ...]], months: int) -> bool:
+    """Rows of (id, Σr, Σm, Σr², Σm²), sums of whole cents as floats, each over at
+    most ``months`` rows (the rollups hold one row per item and month)."""
+    if not rows:
+        return True
+    _ids, _r, _m, squares, m_squares = zip(*rows, strict=True)
+    bound = _EXACT_SQUARES / months
+    return max(max(squares), max(m_squares)) < bound
+
+
 def _client_sums(user: User, period: Period, filters: Filters) -> _Sums:
     rev = F("invoiced_net") - F("credited_net")
     qs = ClientMonth.objects.filter(month__gte=period.start, month__lte=period.end)
     if not _sees_everything(user, filters):
         qs = qs.filter(client_id__in=scoped_clients(user, filters).values("pk"))
-    return _cents_sums(qs, "client_id", rev, rev - F("invoiced_cost") + F("credited_cost"))
+    margin = rev - F("invoiced_cost") + F("credited_cost")
+    return _cents_sums(qs, "client_id", rev, margin, months=period.months)
 
 
 def _to_sums(rows: list[tuple[Any, ...]]) -> _Sums:
-    """From (id, revenue cents, margin cents, Σ revenue² in cents²) rows."""
+    """From (id, revenue cents, margin cents, Σ revenue² in cents², …) rows; the cents
+    are ints, or floats holding whole numbers exactly (``_float_sums_are_exact``)."""
     if not rows:
         empty = np.zeros(0)
         return _Sums(np.zeros(0, dtype=np.int64), empty, empty, empty)
-    ids, revenue, margin, squares = zip(*rows, strict=True)
+    ids, revenue, margin, squares = list(zip(*rows, strict=True))[:4]
     revenue_cents = [int(r or 0) for r in revenue]
     margin_cents = [int(m or 0) for m in margin]
     return _Sums(
@@ -248,6 +295,7 @@ def _product_sums(user: User, period: Period, filters: Filters) -> _Sums:
             "product_id",
             F("net"),
             F("net") - F("cost"),
+            months=period.months,
         )
     monthly = (
         InvoiceLine.objects.filter(

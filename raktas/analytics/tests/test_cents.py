@@ -162,3 +162,59 @@ def test_the_migration_converts_existing_rollups_to_cents_and_back():
         assert (Decimal(str(net)), Decimal(str(cost))) == (Decimal("1234567.89"), Decimal("0.01"))
     finally:
         call_command("migrate", "analytics", verbosity=0)
+
+
+def test_float_sums_count_as_exact_only_below_2_to_the_53_cents():
+    from raktas.analytics.selectors import _float_sums_are_exact
+
+    # 24 months of 2**48 cents: Σ|x| = 24 · 2**48 < 2**53.
+    month = float(2**48)
+    row = (1, 24 * month, 24 * month, 24 * month**2, 24 * month**2)
+    assert _float_sums_are_exact([row], 24)
+    # 24 months of 2**49 cents could reach 24 · 2**49 > 2**53: refused.
+    month = float(2**49)
+    row = (1, 24 * month, 0.0, 24 * month**2, 0.0)
+    assert not _float_sums_are_exact([row], 24)
+    # The margin is checked too.
+    assert not _float_sums_are_exact([(1, 0.0, 24 * month, 0.0, 24 * month**2)], 24)
+    assert _float_sums_are_exact([], 24)
+
+
+@pytest.mark.django_db
+def test_sums_of_everyday_amounts_are_exact_to_the_cent(world):
+    # Amounts whose euro values are not floats (0.1 + 0.2 != 0.3); in cents they are.
+    for day in (dt.date(2026, 1, 5), dt.date(2026, 2, 5), dt.date(2026, 4, 5)):
+        sell(world, world.client_a, "0.10", cost="0.07", day=day, lines=7)
+        sell(world, world.client_b, "0.20", cost="0.03", day=day, lines=3)
+    report = abc_report(world.persona("director"), period=MONTHS)
+    assert report.total_revenue == Decimal("3.90")
+    revenue = {item.id: (item.revenue, item.margin) for item in report.items}
+    assert revenue == {
+        world.client_a.pk: (Decimal("2.10"), Decimal("0.63")),
+        world.client_b.pk: (Decimal("1.80"), Decimal("1.53")),
+    }
+    assert report.total_margin == Decimal("2.16")
+
+
+@pytest.mark.django_db
+def test_sums_past_2_to_the_53_cents_are_still_exact(world):
+    # Rollup rows straight in: SQLite's float-backed documents could not hold these,
+    # the cents columns can. The running sum passes 2**53 cents and ends odd, which a
+    # float sum would round (PostgreSQL sums floats only where that cannot happen).
+    half = Decimal("50000000000000.01")
+    for month, amount in ((1, half), (2, half), (3, Decimal("0.01"))):
+        ClientMonth.objects.create(
+            client=world.client_a, month=dt.date(2026, month, 1), invoiced_net=amount
+        )
+    ClientMonth.objects.create(
+        client=world.client_b, month=dt.date(2026, 1, 1), invoiced_net=Decimal("0.07")
+    )
+    report = abc_report(world.persona("director"), period=MONTHS)
+    expected = 2 * half + Decimal("0.01")
+    assert to_cents(expected) % 2 == 1 and to_cents(expected) > 2**53
+    assert {item.id: item.revenue for item in report.items} == {
+        world.client_a.pk: expected,
+        world.client_b.pk: Decimal("0.07"),
+    }
+    assert report.total_revenue == expected + Decimal("0.07")
+    assert report.total_margin == expected + Decimal("0.07")

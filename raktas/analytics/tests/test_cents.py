@@ -167,16 +167,20 @@ def test_the_migration_converts_existing_rollups_to_cents_and_back():
 def test_float_sums_count_as_exact_only_below_2_to_the_53_cents():
     from raktas.analytics.selectors import _float_sums_are_exact
 
+    def columns(*rows):
+        return list(zip(*rows, strict=True))
+
     # 24 months of 2**48 cents: Σ|x| = 24 · 2**48 < 2**53.
     month = float(2**48)
     row = (1, 24 * month, 24 * month, 24 * month**2, 24 * month**2)
-    assert _float_sums_are_exact([row], 24)
+    assert _float_sums_are_exact(columns(row), 24)
     # 24 months of 2**49 cents could reach 24 · 2**49 > 2**53: refused.
     month = float(2**49)
-    row = (1, 24 * month, 0.0, 24 * month**2, 0.0)
-    assert not _float_sums_are_exact([row], 24)
-    # The margin is checked too.
-    assert not _float_sums_are_exact([(1, 0.0, 24 * month, 0.0, 24 * month**2)], 24)
+    small = (2, 1.0, 0.0, 1.0, 0.0)
+    assert not _float_sums_are_exact(columns(small, (1, 24 * month, 0.0, 24 * month**2, 0.0)), 24)
+    # The cost (margin = revenue - cost) is checked too.
+    assert not _float_sums_are_exact(columns(small, (1, 0.0, 24 * month, 0.0, 24 * month**2)), 24)
+    assert _float_sums_are_exact(columns(small), 24)
     assert _float_sums_are_exact([], 24)
 
 

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import BigIntegerField, F, FloatField, QuerySet, Sum
+from django.db.models import Aggregate, BigIntegerField, F, FloatField, QuerySet, Sum
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Cast, TruncMonth
 from django.utils.translation import gettext as _
 
@@ -218,6 +219,14 @@ def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+class _Total(Aggregate):
+    """SQLite's TOTAL(): a float sum that, unlike SUM, cannot overflow."""
+
+    function = "TOTAL"
+    name = "Total"
+    output_field = FloatField()
+
+
 def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, cost: Any, *, months: int) -> _Sums:
     """Per ``key``: Σ revenue and Σ cost in whole cents (margin = their difference), and
     Σ revenue² (for XYZ), over the rollup rows of ``qs`` (cents columns; at most one
@@ -247,6 +256,12 @@ def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, cost: Any, *, months:
         columns = list(zip(*rows, strict=True))
         if _float_sums_are_exact(columns, months):
             return _to_sums(columns)
+    if connection.vendor == "sqlite":
+        # TOTAL is SQLite's float sum (it never overflows), and an integer product that
+        # overflows becomes a float there: no cast per row (a tenth of the query).
+        squares: Any = _Total(CombinedExpression(revenue, "*", revenue, BigIntegerField()))
+    else:
+        squares = Sum(as_float * as_float, output_field=FloatField())
     rows = _raw_rows(
         qs.values(key)
         .annotate(
@@ -254,7 +269,7 @@ def _cents_sums(qs: QuerySet[Any], key: str, revenue: Any, cost: Any, *, months:
             r=Cast(Sum(revenue), BigIntegerField()),
             c=Cast(Sum(cost), BigIntegerField()),
             # cents² can overflow a BIGINT; XYZ only needs a ratio.
-            s=Sum(as_float * as_float, output_field=FloatField()),
+            s=squares,
         )
         .values_list(key, "r", "c", "s")
         .order_by()

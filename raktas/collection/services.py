@@ -62,6 +62,7 @@ from raktas.credit.models import CreditHold, HoldKind
 from raktas.ledger.models import Invoice, Payment
 from raktas.org.access import holds_client_owner, today
 from raktas.org.models import Role, User
+from raktas.web import formatting
 
 logger = logging.getLogger("raktas.collection")
 
@@ -273,8 +274,10 @@ def promises_settle(*, client_id: int | None = None, as_of: dt.date | None = Non
                     "paid": money_param(paid, client.currency),
                 },
             )
-            title = gettext_noop("%(client)s: promise to pay broken")
-            title_params = {"client": str(client)}
+            title = gettext_noop(
+                "%(client)s: promise to pay %(amount)s by %(day)s broken, %(paid)s received"
+            )
+            title_params = {"client": str(client), **event.params}
             CollectionTask.objects.create(
                 client=client,
                 assigned_to_id=client.owner_id,
@@ -282,7 +285,7 @@ def promises_settle(*, client_id: int | None = None, as_of: dt.date | None = Non
                 title=render_english(title, title_params)[:200],
                 title_message=title,
                 title_params=title_params,
-                detail=event.text,
+                detail="",  # the title says it all, in the reader's language
                 due_on=day,
                 promise=promise,
             )
@@ -378,7 +381,7 @@ def _values(
         INVOICE_LINES[language].format(
             number=inv.number,
             due=inv.due_date.isoformat(),
-            amount=inv.open_amount,
+            amount=formatting.number(inv.open_amount, 2, lang=language),
             currency=inv.currency,
             days=days,
         )
@@ -388,7 +391,8 @@ def _values(
     return {
         "client": client.legal_name,
         "invoices": listing,
-        "total": str(total),
+        # Amounts as the letter's reader writes them: 1 473,00 in Lithuanian.
+        "total": formatting.number(total, 2, lang=language),
         "currency": client.currency,
         "days": str(max(days for _inv, days in invoices)),
         "kam": owner.get_full_name() or owner.username,
@@ -412,11 +416,12 @@ def _act(
     """Do ``level``'s action for ``client`` once; return the step outcome."""
     language = language_of(client)
     values = _values(client, invoices, on, language)
+    total_due = sum((inv.open_amount for inv, _days in invoices), ZERO)
     subject_tpl, body_tpl = _texts(level, language)
     subject = render_template(subject_tpl, values)
     body = render_template(body_tpl, values)
     numbers = ", ".join(inv.number for inv, _days in invoices)
-    total = money_param(values["total"], client.currency)
+    total = money_param(total_due, client.currency)
     action = level.action
     if action in (DunningAction.REMINDER_EMAIL, DunningAction.FORMAL_LETTER):
         recipients = _recipients(client)
@@ -439,7 +444,7 @@ def _act(
                 client=client,
                 level=level,
                 language=language,
-                total=Decimal(values["total"]),
+                total=total_due,
                 currency=client.currency,
                 pdf=pdf,
             )
@@ -526,7 +531,7 @@ def _act(
     credit_hold_set(
         client=client,
         kind=kind,
-        reason=f"{level.name}: {numbers} overdue, {values['total']} {client.currency}",
+        reason=f"{level.name}: {numbers} overdue, {total_due} {client.currency}",
         dunning_level_id=level.pk,
     )
     report.holds += 1

@@ -35,6 +35,11 @@ def day_param(day: dt.date) -> dict[str, str]:
     return {"day": day.isoformat()}
 
 
+def order_param(order: Any) -> dict[str, Any]:
+    """An order as its number, or "Draft 12" in the reader's language before it has one."""
+    return {"order": order.number or "", "id": order.pk}
+
+
 def message_param(message: str, params: Params) -> dict[str, Any]:
     """A message inside a message (a task's title inside "… — done")."""
     return {"message": message, "params": params}
@@ -50,7 +55,29 @@ def _value(value: Any) -> str:
             return formatting.day(dt.date.fromisoformat(value["day"]))
         if "message" in value:
             return render(value["message"], value.get("params") or {})
+        if "order" in value:
+            return value["order"] or gettext("Draft %(id)s") % {"id": value.get("id", "")}
+        if "refusal" in value:
+            from raktas.credit.models import RefusalCode
+
+            return str(RefusalCode(value["refusal"]).label)
+        if "number" in value:
+            return _number(Decimal(value["number"]))
+        if "amount" in value:
+            return formatting.number(Decimal(value["amount"]), 2)
+        if "signed" in value:
+            signed = Decimal(value["signed"])
+            sign = "+" if signed > 0 else "−" if signed < 0 else ""
+            return sign + _number(abs(signed))
     return str(value)
+
+
+def _number(value: Decimal) -> str:
+    """A number with the reader's separators and exactly the decimals it was given."""
+    from raktas.web import formatting
+
+    exponent = value.as_tuple().exponent
+    return formatting.number(value, max(0, -exponent) if isinstance(exponent, int) else None)
 
 
 def render(message: str, params: Params) -> str:

@@ -159,7 +159,9 @@ class CreditScore(models.Model):
     factors = models.JSONField(default=list)
     suggested_limit = MoneyField()
     # How the suggested limit was reached, in one sentence.
-    suggested_limit_why = models.CharField(max_length=255, blank=True)
+    suggested_limit_why = models.CharField(max_length=255, blank=True)  # in English
+    # [message, params] of the why, rendered in the reader's language (credit.scoring).
+    suggested_limit_text = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -53,17 +53,69 @@ LIMIT_FACTORS = {
 }
 
 
+# A text as its message (an English template, marked for translation) and parameters,
+# rendered in the reader's language when shown (raktas.collection.timeline.render):
+# scores are computed at night, in no one's language.
+Text = tuple[str, dict[str, Any]]
+
+
+def _t(message: str, **params: Any) -> Text:
+    return (message, params)
+
+
+def _num(value: Decimal | int) -> dict[str, str]:
+    return {"number": str(value)}
+
+
+def _amount(value: Decimal) -> dict[str, str]:
+    return {"amount": str(value)}
+
+
+FACTOR_LABELS = {
+    "days_late": gettext_noop("Average days late"),
+    "share_overdue": gettext_noop("Share overdue"),
+    "trend": gettext_noop("Trend"),
+    "broken_promises": gettext_noop("Broken promises"),
+    "tenure": gettext_noop("Tenure"),
+    "utilisation": gettext_noop("Exposure against limit"),
+}
+
+
 @dataclass(frozen=True)
 class Factor:
     key: str
-    label: str
-    value: str
+    value_text: Text
     points: int
     max_points: int
-    why: str
+    why_text: Text
+
+    @property
+    def label(self) -> str:
+        return FACTOR_LABELS[self.key]
+
+    @property
+    def value(self) -> str:
+        from raktas.collection.timeline import render_english
+
+        return render_english(*self.value_text)
+
+    @property
+    def why(self) -> str:
+        from raktas.collection.timeline import render_english
+
+        return render_english(*self.why_text)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """English label, value and why (the API's), and their messages for the page."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "value": self.value,
+            "points": self.points,
+            "max_points": self.max_points,
+            "why": self.why,
+            "texts": {"value": list(self.value_text), "why": list(self.why_text)},
+        }
 
 
 @dataclass(frozen=True)
@@ -72,7 +124,13 @@ class ScoreResult:
     grade: str
     factors: list[Factor]
     suggested_limit: Decimal
-    suggested_limit_why: str
+    suggested_limit_text: Text
+
+    @property
+    def suggested_limit_why(self) -> str:
+        from raktas.collection.timeline import render_english
+
+        return render_english(*self.suggested_limit_text)
 
 
 @dataclass(frozen=True)
@@ -175,34 +233,48 @@ def score_behaviour(b: Behaviour, *, on: dt.date, current_limit: Decimal) -> Sco
     avg = late.average
     if avg is None:
         factors.append(
-            Factor("days_late", "Average days late", "—", 15, 30, "No payment history yet.")
+            Factor("days_late", _t("—"), 15, 30, _t(gettext_noop("No payment history yet.")))
         )
     else:
         factors.append(
             Factor(
                 "days_late",
-                "Average days late",
-                f"{avg} days",
+                _t(gettext_noop("%(days)s days"), days=_num(avg)),
                 _scale(30, Decimal(0), Decimal(60), avg),
                 30,
-                "Amount-weighted days past due over 12 months, paid and still open; "
-                "0 days earns 30 points, 60 or more none.",
+                _t(
+                    gettext_noop(
+                        "Amount-weighted days past due over 12 months, paid and still open; "
+                        "0 days earns 30 points, 60 or more none."
+                    )
+                ),
             )
         )
 
     # 2. Share of the open amount that is overdue.
     if b.open_total <= 0:
-        factors.append(Factor("share_overdue", "Share overdue", "0 %", 20, 20, "Nothing is open."))
+        factors.append(
+            Factor(
+                "share_overdue",
+                _t(gettext_noop("%(pct)s %%"), pct=_num(0)),
+                20,
+                20,
+                _t(gettext_noop("Nothing is open.")),
+            )
+        )
     else:
         share = (b.overdue_total / b.open_total * 100).quantize(Decimal("0.1"))
         factors.append(
             Factor(
                 "share_overdue",
-                "Share overdue",
-                f"{share} %",
+                _t(gettext_noop("%(pct)s %%"), pct=_num(share)),
                 _scale(20, Decimal(0), Decimal(100), share),
                 20,
-                f"{b.overdue_total} of {b.open_total} open is past due.",
+                _t(
+                    gettext_noop("%(overdue)s of %(open)s open is past due."),
+                    overdue=_amount(b.overdue_total),
+                    open=_amount(b.open_total),
+                ),
             )
         )
 
@@ -214,25 +286,32 @@ def score_behaviour(b: Behaviour, *, on: dt.date, current_limit: Decimal) -> Sco
         factors.append(
             Factor(
                 "trend",
-                "Trend",
-                "—",
+                _t("—"),
                 5,
                 10,
-                "Not enough history to compare the last 90 days with the months before.",
+                _t(
+                    gettext_noop(
+                        "Not enough history to compare the last 90 days with the months before."
+                    )
+                ),
             )
         )
     else:
         delta = recent.average - older.average
-        direction = "worse" if delta > 0 else "better or the same"
+        why = (
+            gettext_noop("Last 90 days %(recent)s days late against %(older)s before: worse.")
+            if delta > 0
+            else gettext_noop(
+                "Last 90 days %(recent)s days late against %(older)s before: better or the same."
+            )
+        )
         factors.append(
             Factor(
                 "trend",
-                "Trend",
-                f"{delta:+} days",
+                _t(gettext_noop("%(days)s days"), days={"signed": str(delta)}),
                 _scale(10, Decimal(0), Decimal(30), delta),
                 10,
-                f"Last 90 days {recent.average} days late against {older.average} before: "
-                f"{direction}.",
+                _t(why, recent=_num(recent.average), older=_num(older.average)),
             )
         )
 
@@ -240,11 +319,10 @@ def score_behaviour(b: Behaviour, *, on: dt.date, current_limit: Decimal) -> Sco
     factors.append(
         Factor(
             "broken_promises",
-            "Broken promises",
-            str(b.broken_promises),
+            _t("%(n)s", n=b.broken_promises),
             max(15 - 5 * b.broken_promises, 0),
             15,
-            "Each broken promise to pay in 12 months costs 5 points.",
+            _t(gettext_noop("Each broken promise to pay in 12 months costs 5 points.")),
         )
     )
 
@@ -253,13 +331,12 @@ def score_behaviour(b: Behaviour, *, on: dt.date, current_limit: Decimal) -> Sco
     factors.append(
         Factor(
             "tenure",
-            "Tenure",
-            f"{months} months",
+            _t(gettext_noop("months: %(n)s"), n=months),
             _scale(10, Decimal(24), Decimal(0), Decimal(months)),
             10,
-            "Months since the first invoice; 24 or more earn all 10 points."
+            _t(gettext_noop("Months since the first invoice; 24 or more earn all 10 points."))
             if b.first_invoice
-            else "No invoice yet.",
+            else _t(gettext_noop("No invoice yet.")),
         )
     )
 
@@ -269,11 +346,14 @@ def score_behaviour(b: Behaviour, *, on: dt.date, current_limit: Decimal) -> Sco
         factors.append(
             Factor(
                 "utilisation",
-                "Exposure against limit",
-                f"{b.exposure} / 0",
+                _t("%(exposure)s / 0", exposure=_amount(b.exposure)),
                 points,
                 15,
-                "No credit limit: only a client who owes nothing earns these points.",
+                _t(
+                    gettext_noop(
+                        "No credit limit: only a client who owes nothing earns these points."
+                    )
+                ),
             )
         )
     else:
@@ -281,26 +361,31 @@ def score_behaviour(b: Behaviour, *, on: dt.date, current_limit: Decimal) -> Sco
         factors.append(
             Factor(
                 "utilisation",
-                "Exposure against limit",
-                f"{used} %",
+                _t(gettext_noop("%(pct)s %%"), pct=_num(used)),
                 _scale(15, Decimal(50), Decimal(100), used),
                 15,
-                f"Exposure {b.exposure} of the limit {b.credit_limit}; up to half used earns "
-                "15 points, the full limit none.",
+                _t(
+                    gettext_noop(
+                        "Exposure %(exposure)s of the limit %(limit)s; up to half used earns "
+                        "15 points, the full limit none."
+                    ),
+                    exposure=_amount(b.exposure),
+                    limit=_amount(b.credit_limit),
+                ),
             )
         )
 
     score = max(0, min(100, sum(f.points for f in factors)))
     grade = next((g for floor, g in GRADE_FLOORS if score >= floor), Grade.E)
-    limit, why = suggest_limit(b, grade=grade, months=months, current=current_limit)
-    return ScoreResult(score, str(grade), factors, limit, why)
+    limit, limit_why = suggest_limit(b, grade=grade, months=months, current=current_limit)
+    return ScoreResult(score, str(grade), factors, limit, limit_why)
 
 
 def suggest_limit(
     b: Behaviour, *, grade: str, months: int, current: Decimal
-) -> tuple[Decimal, str]:
+) -> tuple[Decimal, Text]:
     if b.sales_12m <= 0:
-        return current, "No sales in the last 12 months: keep the current limit."
+        return current, _t(gettext_noop("No sales in the last 12 months: keep the current limit."))
     span = min(max(months, 1), 12)
     monthly = b.sales_12m / span
     terms_months = Decimal(b.payment_terms_days) / 30 + 1
@@ -308,10 +393,15 @@ def suggest_limit(
     raw = monthly * terms_months * factor
     limit = (raw / 100).quantize(Decimal(1), rounding=ROUND_DOWN) * 100
     limit = Decimal(limit).quantize(Decimal("0.01"))
-    why = (
-        f"Monthly sales {monthly.quantize(Decimal('0.01'))} × (terms "
-        f"{b.payment_terms_days} days / 30 + 1) × grade {grade} factor {factor}, "
-        "rounded down to 100."
+    why = _t(
+        gettext_noop(
+            "Monthly sales %(sales)s × (terms %(days)s days / 30 + 1) × grade %(grade)s "
+            "factor %(factor)s, rounded down to 100."
+        ),
+        sales=_amount(monthly.quantize(Decimal("0.01"))),
+        days=b.payment_terms_days,
+        grade=str(grade),
+        factor=_num(factor),
     )
     return limit, why
 
@@ -337,6 +427,7 @@ def credit_score_refresh(client: Client, *, on: dt.date | None = None) -> Credit
             "factors": [f.as_dict() for f in result.factors],
             "suggested_limit": result.suggested_limit,
             "suggested_limit_why": result.suggested_limit_why[:255],
+            "suggested_limit_text": list(result.suggested_limit_text),
             "computed_at": timezone.now(),
         },
     )

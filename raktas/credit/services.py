@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import Client, ClientStatus
-from raktas.collection.timeline import money_param, timeline_add
+from raktas.collection.timeline import money_param, order_param, timeline_add
 from raktas.core.exceptions import Conflict, DomainError, PermissionDenied, ValidationFailed
 from raktas.core.money import ZERO, q2
 from raktas.credit.models import (
@@ -299,15 +299,14 @@ def override_open(*, refusal: CreditRefused, by: User) -> OverrideRequest:
         timeline_add(
             client_id=order.client_id,
             kind="override_requested",
-            # The refusal's reason is kept as it was worded for the requester.
             message=gettext_noop(
-                "Order %(order)s (%(amount)s) refused by credit control: %(reason)s "
+                "Order %(order)s (%(amount)s) refused by credit control: %(reason)s. "
                 "Override requested by %(by)s."
             ),
             params={
-                "order": str(order),
+                "order": order_param(order),
                 "amount": money_param(order.gross_total, order.currency),
-                "reason": refusal.refusals[0].message,
+                "reason": {"refusal": refusal.refusals[0].code},
                 "by": by.get_full_name() or by.get_username(),
             },
             link=f"/api/v1/credit/overrides/{override.pk}",
@@ -378,7 +377,7 @@ def _decide(override: OverrideRequest, by: User, status: str, reason: str) -> No
         ),
         params={
             "id": override.pk,
-            "order": str(override.order),
+            "order": order_param(override.order),
             "by": by.get_full_name() or by.get_username(),
             "reason": override.decision_reason,
         },

@@ -179,6 +179,7 @@ def client_context(user: User, client_pk: int) -> dict[str, Any]:
             "factors": [f.as_dict() for f in result.factors],
             "suggested_limit": result.suggested_limit,
             "suggested_limit_why": result.suggested_limit_why,
+            "suggested_limit_text": list(result.suggested_limit_text),
             "computed_at": None,
         }
     used = (

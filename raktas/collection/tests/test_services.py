@@ -73,8 +73,8 @@ def test_a_reminder_is_emailed_once_per_level_and_invoice(world, day):
     message = mail.outbox[0]
     assert message.to == ["pay@azuolas.test"]  # the finance contact first
     assert message.cc == [world.kam_a.email]
-    assert inv.number in message.body and "100.00" in message.body
-    # The client is Lithuanian: the Lithuanian text.
+    # The client is Lithuanian: the Lithuanian text, amounts written the Lithuanian way.
+    assert inv.number in message.body and "100,00 EUR" in message.body
     assert "pradelstos" in message.subject
     assert DunningStep.objects.get().outcome == "sent"
     assert TimelineEvent.objects.filter(client=client, kind="reminder").count() == 1
@@ -183,7 +183,7 @@ def test_the_director_edits_levels_and_the_text_is_used(world, day):
     _overdue(world, world.client_a, 3, gross="12.34")
     collection_run(as_of=day)
     assert mail.outbox[0].subject == f"Priminimas: {world.client_a.legal_name}"
-    assert mail.outbox[0].body == "Skola 12.34 EUR"
+    assert mail.outbox[0].body == "Skola 12,34 EUR"
     assert AuditEntry.objects.filter(entity="collection.dunninglevel", action="update").exists()
     with pytest.raises(Conflict):
         dunning_level_delete(by=world.director, level=level)

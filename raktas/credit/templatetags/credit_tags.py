@@ -8,6 +8,8 @@ refusal, ``raktas.web.errors.credit_message``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -55,3 +57,29 @@ def refusal_texts(override: OverrideRequest) -> list[str]:
         else:
             out.append(str(reason.get("message", code)))
     return out
+
+
+@register.filter
+def factor_text(factor: dict[str, Any], part: str) -> str:
+    """A score factor's ``label``, ``value`` or ``why`` in the reader's language. Factors
+    keep their messages (``texts``); a factor stored before that shows its English."""
+    from raktas.collection.timeline import render
+    from raktas.credit.scoring import FACTOR_LABELS
+
+    if part == "label":
+        label = FACTOR_LABELS.get(str(factor.get("key")))
+        return _(label) if label else str(factor.get("label", ""))
+    text = (factor.get("texts") or {}).get(part)
+    if text:
+        return render(text[0], text[1])
+    return str(factor.get(part, ""))
+
+
+@register.filter
+def text_of(value: Any, fallback: str = "") -> str:
+    """A stored [message, params] in the reader's language, else ``fallback``."""
+    from raktas.collection.timeline import render
+
+    if isinstance(value, list | tuple) and len(value) == 2 and value[0]:
+        return render(value[0], value[1])
+    return fallback

@@ -94,6 +94,26 @@ def test_lateness_overdue_share_and_broken_promises_cost_points():
     assert explained["share_overdue"].value == "50.0 %"
     assert "worse" in explained["trend"].why
 
+    # Stored as computed at night, shown in the reader's language with their numbers.
+    from django.utils import translation
+
+    from raktas.credit.templatetags.credit_tags import factor_text, text_of
+
+    stored = {f.key: f.as_dict() for f in result.factors}
+    assert stored["days_late"]["value"] == "20.0 days"  # the API's English
+    with translation.override("lt"):
+        assert factor_text(stored["days_late"], "label") == "Vidutinis vėlavimas, d."
+        assert factor_text(stored["days_late"], "value") == "20,0 d."
+        assert factor_text(stored["share_overdue"], "value") == "50,0 %"
+        assert factor_text(stored["trend"], "value") == "+30,0 d."
+        assert factor_text(stored["trend"], "why").endswith(": blogiau.")
+        assert text_of(list(result.suggested_limit_text)).startswith("Mėnesio pardavimai")
+    with translation.override("en"):
+        assert factor_text(stored["trend"], "why") == explained["trend"].why
+        # A factor stored before its messages were kept shows its English.
+        old = {k: v for k, v in stored["tenure"].items() if k != "texts"}
+        assert factor_text(old, "why") == old["why"]
+
 
 def test_a_new_client_gets_half_points_where_there_is_no_history():
     result = score_behaviour(

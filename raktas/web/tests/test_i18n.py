@@ -23,7 +23,8 @@ from django.urls import reverse
 
 from raktas.catalog.models import PriceColumn, Product
 from raktas.clients.models import Client, Contact, Segment
-from raktas.collection.models import PromiseToPay
+from raktas.collection.models import CollectionTask, DunningLevel, PromiseToPay
+from raktas.credit.models import OverrideRequest
 from raktas.ledger.models import Invoice, Payment
 from raktas.orders.models import Order
 from raktas.org.models import Team, User
@@ -35,6 +36,8 @@ MO = PO.with_suffix(".mo")
 # Words that are the same in both languages on purpose: the product's name, the
 # language switcher (each language names itself), file formats.
 SAME_IN_BOTH = {"Raktas", "EN", "LT", "English", "Lietuvių", "PDF", "Excel", "Enter"}
+# Names of methods, models and formats, said the same way in Lithuanian.
+SAME_IN_BOTH |= {"ABC", "XYZ", "DSO", "XLSX", "Pareto", "BG", "NBD", "Gamma", "camt"}
 
 
 def read_po(path: Path) -> list[dict[str, object]]:
@@ -131,9 +134,15 @@ def data_tokens() -> list[str]:
         (Order, ("number", "status_comment", "client_reference")),
         (Payment, ("reference",)),
         (PromiseToPay, ("note",)),
+        (DunningLevel, ("name",)),
+        # A dunning call's detail is the letter in the client's language: data.
+        (CollectionTask, ("detail",)),
     ):
         for row in model.objects.values_list(*fields):
-            values.update(str(v) for v in row if v)
+            values.update(
+                re.sub(r"\s+", " ", line).strip() for v in row if v for line in str(v).splitlines()
+            )
+            values.discard("")
     return sorted(values, key=len, reverse=True)
 
 
@@ -144,6 +153,12 @@ def leftover_words(text: str, tokens: Iterable[str]) -> str:
     text = re.sub(r"[\d\W_€%]+", " ", text)
     words = [w for w in text.split() if w not in SAME_IN_BOTH and len(w) > 1]
     return " ".join(words)
+
+
+def _an_override() -> int:
+    pk = OverrideRequest.objects.order_by("pk").values_list("pk", flat=True).first()
+    assert pk is not None, "build_alerts makes an override request"
+    return pk
 
 
 def pages_to_walk(book: Book) -> list[tuple[User | None, str, str, dict[str, str]]]:
@@ -179,6 +194,19 @@ def pages_to_walk(book: Book) -> list[tuple[User | None, str, str, dict[str, str
         (w.kam_a, "post", reverse("web:order_line_add", args=[book.draft.pk]), hx),
         (w.kam_a, "post", reverse("web:order_submit", args=[book.draft.pk]) + "#empty", {}),
         (w.desk, "post", reverse("web:order_return", args=[book.submitted.pk]), {}),
+        # Money owed (issue 4): the client's credit page with its timeline and tasks, the
+        # credit home with the override queue, an override, collection, the bank queue,
+        # the aging with a client's drill-down.
+        (w.kam_a, "get", reverse("credit:client", args=[w.client_a.pk]), {}),
+        (w.head, "get", reverse("credit:home"), {}),
+        (w.head, "get", reverse("credit:override", args=[_an_override()]), {}),
+        (w.kam_a, "get", reverse("credit:collection"), {}),
+        (w.finance, "get", reverse("banking:queue"), {}),
+        (w.finance, "get", reverse("receivables:aging"), {}),
+        (w.kam_a, "get", reverse("receivables:aging") + f"?client={w.client_a.pk}", {}),
+        # Key-client intelligence (issue 5): the overview and a client's page.
+        (w.director, "get", reverse("analytics:overview"), {}),
+        (w.kam_a, "get", reverse("analytics:client", args=[w.client_a.pk]), {}),
     ]
 
 

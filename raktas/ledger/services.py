@@ -276,6 +276,35 @@ def refresh_history(invoice_ids: Collection[int]) -> int:
     return len(invoices)
 
 
+def open_from(invoice: Invoice, day: dt.date) -> Decimal:
+    """The least open amount of a locked invoice on any day from ``day`` on, by its rows.
+
+    A credit note or an allocation dated ``day`` may take no more than this: dated
+    back, it meets the history made since (an allocation live then and reversed later),
+    and the invoice must not be open below zero on any day (tests/test_invariants.py:
+    a 0.01 invoice paid, the payment reversed, then a 0.01 credit note dated before the
+    reversal left it at -0.01 on the days in between). The open amount only changes on
+    the dates of its rows, so it is enough to look at those."""
+    allocations = list(
+        Allocation.objects.filter(invoice=invoice).values_list(
+            "amount", "allocated_on", "reversed_on"
+        )
+    )
+    notes = list(
+        CreditNote.objects.filter(invoice=invoice).values_list("gross_total", "issue_date")
+    )
+    days = {day}
+    for _amount, allocated_on, reversed_on in allocations:
+        days.update(d for d in (allocated_on, reversed_on) if d is not None and d > day)
+    days.update(issued for _gross, issued in notes if issued > day)
+
+    def open_on(d: dt.date) -> Decimal:
+        live = sum((a for a, on, off in allocations if on <= d and (off is None or off > d)), ZERO)
+        return invoice.gross_total - live - sum((g for g, issued in notes if issued <= d), ZERO)
+
+    return min(invoice.open_amount, *(open_on(d) for d in days))
+
+
 def _allocate(
     payment: Payment, invoice: Invoice, amount: Decimal, on: dt.date | None = None
 ) -> Allocation:
@@ -285,9 +314,17 @@ def _allocate(
         raise Conflict("payment: it was reversed and cannot be allocated", code="reversed")
     if invoice.client_id != payment.client_id:
         raise ValidationFailed("invoice: belongs to another client", field="invoice")
+    day = max(on or payment.received_on, Allocation.default_date(payment, invoice))
     if amount > invoice.open_amount:
         raise Conflict(
             f"amount: {amount} is more than the {invoice.number} open amount {invoice.open_amount}",
+            code="over_allocation",
+            field="amount",
+        )
+    if amount > (least := open_from(invoice, day)):
+        raise Conflict(
+            f"amount: {amount} dated {day} would take {invoice.number} below zero: from "
+            f"that day on it is open {least} at the least",
             code="over_allocation",
             field="amount",
         )
@@ -297,7 +334,6 @@ def _allocate(
             code="over_allocation",
             field="amount",
         )
-    day = max(on or payment.received_on, Allocation.default_date(payment, invoice))
     # One row per payment, invoice and day: history stays exact, repeats on one day merge.
     allocation, created = Allocation.objects.get_or_create(
         payment=payment,
@@ -335,7 +371,10 @@ def _allocate_oldest_first(payment: Payment, on: dt.date | None = None) -> list[
         left = payment.amount - payment.allocated_amount
         if left <= 0:
             break
-        made.append(_allocate(payment, invoice, min(left, invoice.open_amount), on))
+        day = max(on or payment.received_on, Allocation.default_date(payment, invoice))
+        amount = min(left, open_from(invoice, day))
+        if amount > 0:
+            made.append(_allocate(payment, invoice, amount, on))
     return made
 
 
@@ -445,6 +484,13 @@ def credit_note_create(
         if gross > invoice.open_amount:
             raise Conflict(
                 f"net: the credit {gross} is more than {invoice.number}'s open amount {invoice.open_amount}",
+                code="over_credit",
+                field="net",
+            )
+        if gross > (least := open_from(invoice, issue_date)):
+            raise Conflict(
+                f"net: the credit {gross} dated {issue_date} would take {invoice.number} below "
+                f"zero: from that day on it is open {least} at the least",
                 code="over_credit",
                 field="net",
             )

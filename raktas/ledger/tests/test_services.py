@@ -168,3 +168,48 @@ def test_a_payment_is_applied_on_the_day_its_last_part_is_allocated(world):
     payment_reverse(by=fin, payment=payment, reversed_on=dt.date(2026, 3, 1), reason="bounced")
     payment.refresh_from_db()
     assert payment.applied_on is None
+
+
+def test_a_back_dated_credit_note_or_allocation_cannot_take_an_invoice_below_zero(world):
+    """Found by the ledger state machine: a 0.01 invoice paid, the payment reversed on
+    10 March, then a 0.01 credit note dated 8 March. Its open amount now is 0.01, but on
+    8 and 9 March the payment still settled it: the note would have left it at -0.01."""
+    inv = _invoice(world, world.client_a, "0.01", dt.date(2026, 3, 1))
+    payment = payment_record(
+        by=world.finance, client=world.client_a, amount=D("126.98"), received_on=dt.date(2026, 3, 5)
+    )
+    payment_reverse(
+        by=world.finance, payment=payment, reversed_on=dt.date(2026, 3, 10), reason="bounced"
+    )
+    inv.refresh_from_db()
+    assert inv.open_amount == D("0.01")
+
+    def credit(day: dt.date):
+        return credit_note_create(
+            by=world.finance,
+            client=world.client_a,
+            invoice=inv,
+            net=D("0.01"),
+            vat_rate=D("0"),
+            reason="price",
+            issue_date=day,
+        )
+
+    with pytest.raises(Conflict, match="below zero"):
+        credit(dt.date(2026, 3, 8))
+    # A second payment dated back into the same days is refused the same way.
+    again = payment_record(
+        by=world.finance,
+        client=world.client_a,
+        amount=D("0.01"),
+        received_on=dt.date(2026, 3, 6),
+        allocate="none",
+    )
+    with pytest.raises(Conflict, match="below zero"):
+        payment_allocate(
+            by=world.finance, payment=again, allocate=[(inv, D("0.01"))], on=dt.date(2026, 3, 6)
+        )
+    # Dated on or after the reversal, both are fine.
+    credit(dt.date(2026, 3, 10))
+    inv.refresh_from_db()
+    assert inv.open_amount == D("0.00")

@@ -11,6 +11,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Field,
     Model,
     OuterRef,
     Q,
@@ -139,24 +140,75 @@ class Account:
         return self.invoiced - self.paid - self.credited + self.reversed
 
 
+def _column(model: type[Model], name: str) -> str:
+    """The quoted column of ``model``'s field ``name``."""
+    from django.db import connection
+
+    field = model._meta.get_field(name)
+    column = field.column if isinstance(field, Field) else None
+    assert column, f"{model.__name__}.{name} is not a column"
+    return connection.ops.quote_name(column)
+
+
+def _account_sql_terms(day: dt.date) -> list[tuple[str, type[Model], str, str, list[Any]]]:
+    """``_account_terms`` as SQL for ``account_totals``: (name, ledger table, amount
+    column, extra WHERE condition, its parameters). ``test_account_totals_and_with_
+    balances_are_one_definition`` holds the two to the same figures."""
+    from django.db import connection
+
+    from raktas.ledger.models import Invoice
+
+    due, open_amount = (_column(Invoice, f) for f in ("due_date", "open_amount"))
+    overdue = f"{due} < %s AND {open_amount} > 0"
+    conditions = {"overdue": (overdue, [connection.ops.adapt_datefield_value(day)])}
+    return [
+        (name, model, column, *conditions.get(name, ("", [])))
+        for name, model, column, _rows in _account_terms(day)
+    ]
+
+
 def account_totals(clients: Any, *, as_of: dt.date | None = None) -> dict[int, Account]:
     """The account of each client in ``clients`` (a list of ids, or a queryset of
-    clients): one grouped query per ledger table, however many clients. A client with
-    no ledger rows is absent: read it with ``.get(pk, Account())``."""
-    by_table: dict[type[Model], dict[str, Sum]] = {}
-    for name, model, column, rows in _account_terms(as_of or today()):
-        by_table.setdefault(model, {})[name] = Sum(column, filter=rows or None)
-    sums: dict[int, dict[str, Decimal]] = {}
-    for model, aggregates in by_table.items():
-        grouped = (
-            model._default_manager.filter(client_id__in=clients)
-            .order_by()
-            .values("client_id")
-            .annotate(**aggregates)
+    clients): one query (a UNION ALL of one grouped sum per term), however many
+    clients. A client with no ledger rows is absent: read it with ``.get(pk, Account())``.
+
+    Written as SQL rather than five ORM querysets because it runs on every page of the
+    client lists and the API: building the querysets (each with the page's ids in an
+    ``IN`` list) cost more CPU than the database spends answering them. The amounts go
+    through the same converters as the ORM's ``Sum`` of a money field."""
+    from django.db import connection
+
+    if isinstance(clients, QuerySet):
+        sub, sub_params = clients.order_by().values("pk").query.sql_with_params()
+        members, member_params = f"({sub})", list(sub_params)
+    else:
+        member_params = [int(pk) for pk in clients]
+        if not member_params:
+            return {}
+        members = "(" + ", ".join(["%s"] * len(member_params)) + ")"
+    qn = connection.ops.quote_name
+    terms = _account_sql_terms(as_of or today())
+    branches: list[str] = []
+    params: list[Any] = []
+    for index, (_name, model, column, condition, condition_params) in enumerate(terms):
+        client_id, amount = _column(model, "client"), _column(model, column)
+        where = f"{client_id} IN {members}" + (f" AND {condition}" if condition else "")
+        branches.append(
+            f"SELECT {client_id}, {index}, CAST(SUM({amount}) AS NUMERIC) "
+            f"FROM {qn(model._meta.db_table)} WHERE {where} GROUP BY {client_id}"
         )
-        for row in grouped:
-            into = sums.setdefault(row.pop("client_id"), {})
-            into.update((name, value) for name, value in row.items() if value is not None)
+        params += member_params + condition_params
+    total = Sum("amount", output_field=_MONEY)
+    converters = connection.ops.get_db_converters(total)
+    sums: dict[int, dict[str, Decimal]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        for client_id, index, value in cursor.fetchall():
+            if value is None:
+                continue
+            for convert in converters:
+                value = convert(value, total, connection)
+            sums.setdefault(client_id, {})[terms[index][0]] = value
     return {pk: Account(**values) for pk, values in sums.items()}
 
 

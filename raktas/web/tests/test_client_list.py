@@ -85,12 +85,23 @@ def test_account_totals_and_with_balances_are_one_definition(world: World, accou
     for pk in ids:
         account = grouped.get(pk, Account())
         row = annotated[pk]
-        assert (account.balance, account.overdue, account.invoiced, account.paid) == (
+        assert (
+            account.balance,
+            account.overdue,
+            account.invoiced,
+            account.paid,
+            account.credited,
+            account.reversed,
+        ) == (
             row.balance,  # type: ignore[attr-defined]
             row.overdue,  # type: ignore[attr-defined]
             row.invoiced,  # type: ignore[attr-defined]
             row.paid,  # type: ignore[attr-defined]
+            row.credited,  # type: ignore[attr-defined]
+            row.reversed,  # type: ignore[attr-defined]
         )
+    # A queryset of clients names the same clients as their ids.
+    assert account_totals(Client.objects.filter(pk__in=ids)) == grouped
     delta = next(c for c in accounts if c.legal_name == "UAB Delta")
     # 363.00 invoiced − 200.00 paid + 200.00 bounced − 12.10 credited
     assert grouped[delta.pk].balance == Decimal("350.90")

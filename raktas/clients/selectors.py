@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     DecimalField,
     Exists,
@@ -181,7 +182,10 @@ def account_totals(clients: Any, *, as_of: dt.date | None = None) -> dict[int, A
     from django.db import connection
 
     if isinstance(clients, QuerySet):
-        sub, sub_params = clients.order_by().values("pk").query.sql_with_params()
+        try:
+            sub, sub_params = clients.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. .none() or pk__in=[]: no clients, no accounts
+            return {}
         members, member_params = f"({sub})", list(sub_params)
     else:
         member_params = [int(pk) for pk in clients]

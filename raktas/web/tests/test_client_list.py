@@ -100,8 +100,9 @@ def test_account_totals_and_with_balances_are_one_definition(world: World, accou
             row.credited,  # type: ignore[attr-defined]
             row.reversed,  # type: ignore[attr-defined]
         )
-    # A queryset of clients names the same clients as their ids.
+    # A queryset of clients names the same clients as their ids; none names none.
     assert account_totals(Client.objects.filter(pk__in=ids)) == grouped
+    assert account_totals(Client.objects.none()) == {} == account_totals([])
     delta = next(c for c in accounts if c.legal_name == "UAB Delta")
     # 363.00 invoiced − 200.00 paid + 200.00 bounced − 12.10 credited
     assert grouped[delta.pk].balance == Decimal("350.90")

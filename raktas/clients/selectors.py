@@ -162,9 +162,12 @@ def _account_sql_terms(day: dt.date) -> list[tuple[str, type[Model], str, str, l
     due, open_amount = (_column(Invoice, f) for f in ("due_date", "open_amount"))
     overdue = f"{due} < %s AND {open_amount} > 0"
     conditions = {"overdue": (overdue, [connection.ops.adapt_datefield_value(day)])}
+    terms = _account_terms(day)
+    # A term that gains a row condition must gain its SQL here too.
+    assert {name for name, _m, _c, rows in terms if rows} == set(conditions)
     return [
         (name, model, column, *conditions.get(name, ("", [])))
-        for name, model, column, _rows in _account_terms(day)
+        for name, model, column, _rows in terms
     ]
 
 
@@ -207,8 +210,9 @@ def account_totals(clients: Any, *, as_of: dt.date | None = None) -> dict[int, A
                 only = f" FILTER (WHERE {condition})" if condition else ""
                 columns.append(f"CAST(SUM({_column(model, column)}){only} AS NUMERIC)")
                 params += condition_params
+            table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(
-                f"SELECT {client_id}, {', '.join(columns)} FROM {connection.ops.quote_name(model._meta.db_table)} "
+                f"SELECT {client_id}, {', '.join(columns)} FROM {table} "
                 f"WHERE {client_id} IN {members} GROUP BY {client_id}",
                 params + member_params,
             )

@@ -66,8 +66,10 @@ def to_cents(value: Decimal | int) -> int:
 
 def from_cents(cents: int | Decimal) -> Decimal:
     """An amount of whole cents as a Decimal with 2 places (exact, any size)."""
-    exact = cents if isinstance(cents, Decimal) else Decimal(int(cents))
-    return exact.scaleb(-2).quantize(CENT)
+    if isinstance(cents, Decimal):  # a numeric SUM on PostgreSQL
+        return cents.scaleb(-2).quantize(CENT)
+    # An int scaled by 10**-2 already has exactly 2 places; no quantize on hot paths.
+    return Decimal(int(cents)).scaleb(-2) if cents else ZERO
 
 
 class CentsField(models.Field):

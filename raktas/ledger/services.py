@@ -284,7 +284,10 @@ def open_from(invoice: Invoice, day: dt.date) -> Decimal:
     and the invoice must not be open below zero on any day (tests/test_invariants.py:
     a 0.01 invoice paid, the payment reversed, then a 0.01 credit note dated before the
     reversal left it at -0.01 on the days in between). The open amount only changes on
-    the dates of its rows, so it is enough to look at those."""
+    the dates of its rows, so it is enough to look at those; when none is dated after
+    ``day`` (``last_touched_on``, the usual case), it is the open amount now."""
+    if invoice.last_touched_on is not None and invoice.last_touched_on <= day:
+        return invoice.open_amount
     allocations = list(
         Allocation.objects.filter(invoice=invoice).values_list(
             "amount", "allocated_on", "reversed_on"

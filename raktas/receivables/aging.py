@@ -42,7 +42,7 @@ from django.db.models import QuerySet
 
 from raktas.clients.models import Client
 from raktas.core.exceptions import ValidationFailed
-from raktas.core.money import ZERO, q2
+from raktas.core.money import ZERO, from_cents, q2
 from raktas.ledger.models import Allocation, CreditNote, Invoice, Payment, PaymentReversal
 
 # Invoices settled within this many days before D still count for "average days late".
@@ -485,13 +485,6 @@ def rows_from_raw(raw: Iterable[Sequence[Any]], n_buckets: int) -> dict[int, Agi
     return out
 
 
-_ZERO_CENTS = Decimal("0.00")
-
-
-def _decimal_cents(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2) if cents else _ZERO_CENTS
-
-
 def aging_report(
     *,
     clients: QuerySet[Client] | None,
@@ -547,12 +540,12 @@ def aging_report(
 
     def make(figures: list[int], **kw: Any) -> AgingRow:
         row = AgingRow(
-            buckets=[_decimal_cents(c) for c in figures[:n]],
+            buckets=[from_cents(c) for c in figures[:n]],
             open_invoices=figures[n],
-            sales_window=_decimal_cents(figures[n + 1]),
+            sales_window=from_cents(figures[n + 1]),
             late_days=Decimal(figures[n + 2]),
             settled_count=figures[n + 3],
-            unapplied=_decimal_cents(figures[n + 4]),
+            unapplied=from_cents(figures[n + 4]),
             **kw,
         )
         row.open_cents = sum(figures[:n])

@@ -72,7 +72,8 @@ def test_period_parses_months_and_refuses_backwards_ranges():
     assert Period.trailing(12, on=dt.date(2026, 11, 28)).start == dt.date(2025, 12, 1)
 
 
-def sell(world, client, amount: str, day=dt.date(2026, 2, 10), cost: str = "0"):
+def sell(world, client, amount: str, day=dt.date(2026, 2, 10), cost: str = "0", lines: int = 1):
+    """An invoice of ``lines`` equal lines of ``amount`` net (21 % VAT) for client."""
     finance = world.persona("finance")
     return invoice_create(
         by=finance,
@@ -87,7 +88,8 @@ def sell(world, client, amount: str, day=dt.date(2026, 2, 10), cost: str = "0"):
                 "product": world.products[0],
                 "unit_cost": cost,
             }
-        ],
+        ]
+        * lines,
     )
 
 

@@ -14,8 +14,8 @@ from django.db.models import F, Sum
 from raktas.analytics import rollups
 from raktas.analytics.models import ClientMonth, ProductMonth
 from raktas.analytics.selectors import Period, abc_report
+from raktas.analytics.tests.test_abc import sell
 from raktas.core.money import from_cents, to_cents
-from raktas.ledger.services import invoice_create
 from raktas.testing.factories import ClientFactory, ProductFactory
 
 MONTHS = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 1))
@@ -32,25 +32,6 @@ def test_cents_convert_exactly_and_refuse_a_fraction_of_a_cent():
     assert from_cents(Decimal("-5")) == Decimal("-0.05")
     with pytest.raises(ValueError, match="whole number of cents"):
         to_cents(Decimal("0.005"))
-
-
-def sell(world, client, amount: str, *, cost: str = "0", day=dt.date(2026, 2, 10), lines=1):
-    return invoice_create(
-        by=world.persona("finance"),
-        client=client,
-        issue_date=day,
-        lines=[
-            {
-                "description": "goods",
-                "quantity": 1,
-                "unit_price": amount,
-                "vat_rate": "21",
-                "product": world.products[0],
-                "unit_cost": cost,
-            }
-        ]
-        * lines,
-    )
 
 
 @pytest.mark.django_db

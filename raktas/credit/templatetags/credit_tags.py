@@ -63,16 +63,12 @@ def refusal_texts(override: OverrideRequest) -> list[str]:
 def factor_text(factor: dict[str, Any], part: str) -> str:
     """A score factor's ``label``, ``value`` or ``why`` in the reader's language. Factors
     keep their messages (``texts``); a factor stored before that shows its English."""
-    from raktas.collection.timeline import render
     from raktas.credit.scoring import FACTOR_LABELS
 
     if part == "label":
         label = FACTOR_LABELS.get(str(factor.get("key")))
         return _(label) if label else str(factor.get("label", ""))
-    text = (factor.get("texts") or {}).get(part)
-    if text:
-        return render(text[0], text[1])
-    return str(factor.get(part, ""))
+    return text_of((factor.get("texts") or {}).get(part), str(factor.get(part, "")))
 
 
 @register.filter

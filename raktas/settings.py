@@ -191,11 +191,28 @@ SECURE_CSP = {
 }
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
-# Sign-in throttling: this many failures for one username from one address (or
-# LOGIN_MAX_FAILURES_PER_IP from one address) lock sign-in for LOGIN_LOCKOUT_MINUTES.
+# --- Trust (docs/security.md): client address, sign-in throttling, HSTS ------------
+# Behind a reverse proxy the client's address comes from the header the proxy sets,
+# TRUSTED_PROXY_COUNT entries from its right; unset, only REMOTE_ADDR is believed.
+TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER", "") or ""
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
+# Sign-in throttling (raktas.web.throttle): this many failures for one username from
+# one address (or LOGIN_MAX_FAILURES_PER_IP from one address) lock that pair (or
+# address) for LOGIN_LOCKOUT_MINUTES; past LOGIN_MAX_FAILURES failures from anywhere,
+# each try at a username waits 1, 2, 4 … seconds, at most LOGIN_BACKOFF_MAX_SECONDS.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 60, minimum=1)
+# A proxy that ends TLS tells Django the request was HTTPS in this header (value
+# "https", e.g. X-Forwarded-Proto); without it Django sees plain HTTP and sends no HSTS.
+_proto_header = env_str("TRUSTED_PROXY_PROTO_HEADER", "") or ""
+if _proto_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proto_header.upper().replace("-", "_"), "https")
+# Strict-Transport-Security on HTTPS responses: 0 sends none (a year: 31536000).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en") or "en"

@@ -1,4 +1,4 @@
-"""The workbench keeps one table of its own: failed sign-ins, for throttling."""
+"""The workbench keeps one table of its own: sign-in throttling counters."""
 
 from __future__ import annotations
 
@@ -6,20 +6,17 @@ from django.db import models
 from django.utils import timezone
 
 
-class FailedLogin(models.Model):
-    """One failed sign-in. Kept in the database, not a per-process cache, so the
-    limit holds across every server process; rows older than the window are pruned."""
+class LoginThrottle(models.Model):
+    """A count of failed (or in-flight) password checks for one key: an address and a
+    username, an address, or a username (``raktas.web.throttle``). Kept in the
+    database, not a per-process cache, so the limits hold across every server
+    process; rows untouched for a whole window are pruned."""
 
-    username = models.CharField(max_length=150)
-    ip = models.CharField(max_length=45)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["username", "ip", "at"]),
-            models.Index(fields=["ip", "at"]),
-            models.Index(fields=["at"]),
-        ]
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The username's growing delay: no password check for it before this moment.
+    next_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.username}@{self.ip} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.failures}"

@@ -10,7 +10,6 @@ are the same translated strings as the page's, looked up under
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.utils import translation
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from raktas.analytics.insights import SegmentRow
 from raktas.analytics.selectors import Period
 from raktas.core import pdf as pdfdoc
+from raktas.core import spreadsheet
 from raktas.web import formatting
 
 LANGUAGES = ("en", "lt")
@@ -176,13 +176,15 @@ def segment_workbook(rows: list[SegmentRow], period: Period, *, language: str = 
         sheet = book.active
         assert sheet is not None
         sheet.title = _("Segments")[:31]
-        sheet.append(
+        spreadsheet.append(
+            sheet,
             [
                 _("Segment prospects %(start)s … %(end)s")
                 % {"start": f"{period.start:%Y-%m}", "end": f"{period.end:%Y-%m}"}
-            ]
+            ],
         )
-        sheet.append(
+        spreadsheet.append(
+            sheet,
             [
                 _("Segment"),
                 _("Revenue"),
@@ -194,12 +196,13 @@ def segment_workbook(rows: list[SegmentRow], period: Period, *, language: str = 
                 _("Margin rate"),
                 _("Price realisation"),
                 _("Proposal"),
-            ]
+            ],
         )
         for r in rows:
-            sheet.append(
+            spreadsheet.append(
+                sheet,
                 [
-                    _text(r.segment),
+                    r.segment,
                     r.revenue,
                     r.revenue_before,
                     r.growth,
@@ -209,18 +212,11 @@ def segment_workbook(rows: list[SegmentRow], period: Period, *, language: str = 
                     r.margin_rate,
                     r.price_realisation,
                     r.proposal,
-                ]
+                ],
             )
         trend = book.create_sheet(_("Monthly")[:31])
-        trend.append([_("Segment"), _("Month"), _("Revenue")])
+        spreadsheet.append(trend, [_("Segment"), _("Month"), _("Revenue")])
         for r in rows:
             for month, revenue in r.monthly:
-                trend.append([_text(r.segment), month, revenue])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _text(value: str) -> str:
-    """A name that a spreadsheet would read as a formula stays text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+                spreadsheet.append(trend, [r.segment, month, revenue])
+    return spreadsheet.workbook_bytes(book)

@@ -13,9 +13,9 @@ import datetime as dt
 import io
 import zipfile
 from decimal import Decimal
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 from django.test import Client as HttpClient
 from openpyxl import load_workbook
 

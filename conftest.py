@@ -45,9 +45,10 @@ def world(db) -> World:
 
 @pytest.fixture(autouse=True)
 def _audit_guard_vs_flush(request):
-    """Let a transactional test's teardown flush the append-only audit table.
+    """Let a transactional test's teardown flush the append-only audit tables.
 
-    SQLite's flush empties tables with DELETE, which the audit triggers refuse. For
+    Flush empties tables with DELETE (SQLite) or TRUNCATE (PostgreSQL), which the audit
+    triggers refuse, and ``raktas flush`` itself refuses while they are in place. For
     transactional tests only, drop the triggers just before the flush; flush emits
     post_migrate, which puts them back (raktas.audit.apps).
     """
@@ -64,5 +65,4 @@ def _audit_guard_vs_flush(request):
 
     from raktas.audit.guards import remove
 
-    if connection.vendor == "sqlite":
-        remove(connection)
+    remove(connection)

@@ -1,8 +1,11 @@
 """An append-only audit log.
 
-Rows are only ever inserted by ``raktas.audit.services.record``. The migration adds
-database triggers that refuse UPDATE and DELETE on this table, so not even a
-mistaken ORM call or a shell session can rewrite history; the API offers no write.
+Rows are only ever inserted by ``raktas.audit.services.record``. Database triggers
+(``raktas.audit.guards``) refuse UPDATE, DELETE and TRUNCATE (and on SQLite an
+``INSERT OR REPLACE`` over an existing entry), so not even a mistaken ORM call or a
+shell session can rewrite history; the API offers no write. Each entry is chained to
+the one before by hash (``raktas.audit.chain``), so an edit made with the triggers
+dropped is found by ``raktas audit verify``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ class AuditEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    # SHA-256 of the entry before (by id) and of this one (raktas.audit.chain).
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-at", "-id"]

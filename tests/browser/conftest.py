@@ -95,19 +95,16 @@ def warm_server(live_server: Any) -> str:
 @pytest.fixture
 def audit_safe_flush(live_server: Any) -> Iterator[None]:
     """A live-server test runs in a transactional database that is flushed after it;
-    on SQLite the audit log's append-only triggers refuse that DELETE. Flush here
+    the audit log's append-only triggers refuse that DELETE/TRUNCATE. Flush here
     first with the triggers lifted; they come back at once (``post_migrate`` after the
     flush reinstalls them, and ``install`` below makes sure), so the audit table stays
-    append-only for every other test. PostgreSQL flushes with TRUNCATE, which its row
-    trigger does not see."""
+    append-only for every other test."""
     yield
     from django.core.management import call_command
     from django.db import connection
 
     from raktas.audit import guards
 
-    if connection.vendor != "sqlite":
-        return
     guards.remove(connection)
     try:
         call_command("flush", verbosity=0, interactive=False)

@@ -251,6 +251,16 @@ COMPANY_REGISTRATION_CODE = env_str("COMPANY_REGISTRATION_CODE", "") or ""
 COMPANY_VAT_CODE = env_str("COMPANY_VAT_CODE", "") or ""
 COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "") or ""
 
+# --- Read and export log (duty 2.21, docs/security.md) ---------------------------------
+# Every export, statement and PDF writes an access-log row; so does an API list read
+# of more than ACCESS_LOG_LIST_ROWS rows. The director is alerted when a user's rows
+# today exceed ACCESS_ALERT_FACTOR times their median day of the last
+# ACCESS_ALERT_DAYS days and ACCESS_ALERT_FLOOR rows.
+ACCESS_LOG_LIST_ROWS = env_int("ACCESS_LOG_LIST_ROWS", 100, minimum=0)
+ACCESS_ALERT_FACTOR = env_int("ACCESS_ALERT_FACTOR", 5, minimum=1)
+ACCESS_ALERT_FLOOR = env_int("ACCESS_ALERT_FLOOR", 1000, minimum=0)
+ACCESS_ALERT_DAYS = env_int("ACCESS_ALERT_DAYS", 30, minimum=1)
+
 # --- Credit control and collection (docs/credit.md) -----------------------------------
 # Orders are refused while any debt is overdue by more than this many days.
 CREDIT_OVERDUE_GRACE_DAYS = env_int("CREDIT_OVERDUE_GRACE_DAYS", 15, minimum=0)

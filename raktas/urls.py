@@ -7,5 +7,6 @@ urlpatterns = [
     path("bank/", include("raktas.banking.urls")),
     path("analytics/", include("raktas.analytics.urls")),
     path("credit/", include("raktas.credit.urls")),
+    path("audit/", include("raktas.audit.urls")),
     path("", include("raktas.web.urls")),
 ]

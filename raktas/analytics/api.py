@@ -27,6 +27,7 @@ from raktas.analytics.selectors import (
 from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, effective_limit, paginate
+from raktas.audit.services import access_record
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from raktas.orders.selectors import get_order_for
@@ -361,6 +362,7 @@ def _segment_report(request: HttpRequest, q: SegmentReportQuery, kind: str) -> H
     lang = _report_language(request, q.lang)
     with translation.override(lang):  # the proposals are written in the report's language
         rows = insights.segment_prospects(user, period=period)
+    access_record(request, what=f"segments.{kind}", rows=len(rows), user=user)
     name = f"segments-{period.start:%Y%m}-{period.end:%Y%m}-{lang}.{kind}"
     if kind == "pdf":
         body = reports.segment_report_pdf(

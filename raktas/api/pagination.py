@@ -11,6 +11,7 @@ that walking the pages neither repeats nor skips a row.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,18 @@ class Page[T](Schema):
     count: int
     limit: int
     offset: int
+
+
+# The rows of the list pages this request served; raktas.api.urls reads it after the
+# view and writes an access-log row when it is more than ACCESS_LOG_LIST_ROWS.
+rows_read: ContextVar[int | None] = ContextVar("rows_read", default=None)
+
+
+def note_rows_read(rows: int) -> None:
+    """Count ``rows`` towards this request's list read (for the access log)."""
+    so_far = rows_read.get()
+    if so_far is not None:
+        rows_read.set(so_far + rows)
 
 
 def effective_limit(limit: int | None) -> int:
@@ -61,6 +74,7 @@ def paginate[M: Model](
         rows = [by_id[pk] for pk in ids if pk in by_id]
     else:
         rows = list(qs[offset : offset + limit])
+    note_rows_read(len(rows))
     items: Sequence[Any] = page_hook(rows) if page_hook and rows else rows
     # On the first page a short page is the whole result: no COUNT query needed.
     count = offset + len(rows) if offset == 0 and len(rows) < limit else qs.count()

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -11,7 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from raktas.api.api import api
 from raktas.api.docs import docs_asset
 from raktas.api.errors import error_response
+from raktas.api.pagination import rows_read
 from raktas.api.views import unknown_endpoint
+from raktas.audit.services import access_record
 
 View = Callable[..., HttpResponse]
 
@@ -41,13 +44,27 @@ def _one_path(views: Sequence[View]) -> View:
     return dispatch
 
 
+def _log_list_read(request: HttpRequest, response: HttpResponse, rows: int | None) -> None:
+    """Duty 2.21: an API list read of more than ACCESS_LOG_LIST_ROWS rows is logged."""
+    if rows is None or rows <= settings.ACCESS_LOG_LIST_ROWS or response.status_code != 200:
+        return
+    user = getattr(request, "auth", None)
+    access_record(request, what="api.list", rows=rows, user=user)
+
+
 def _json_405(view: View) -> View:
     """ninja answers a known path with the wrong method with a bare 405; give it the
-    API's error shape (keeping the Allow header)."""
+    API's error shape (keeping the Allow header). Every API call passes here, so this
+    is also where large list reads reach the access log."""
 
     @csrf_exempt
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        token = rows_read.set(0)
+        try:
+            response = view(request, *args, **kwargs)
+            _log_list_read(request, response, rows_read.get())
+        finally:
+            rows_read.reset(token)
         if _is_bare_405(response):
             allowed = response.get("Allow", "")
             response = error_response(

@@ -11,8 +11,19 @@ from ninja import Query, Router
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, paginate
 from raktas.audit.models import AuditEntry
-from raktas.audit.schemas import AuditEntryOut, AuditFilters
-from raktas.audit.selectors import audit_entries_for
+from raktas.audit.schemas import (
+    AccessAlertOut,
+    AccessEntryOut,
+    AccessFilters,
+    AuditEntryOut,
+    AuditFilters,
+)
+from raktas.audit.selectors import (
+    access_alerts_for,
+    access_entries_for,
+    audit_entries_for,
+    filter_access,
+)
 from raktas.core.exceptions import NotFound
 
 router = Router()
@@ -44,3 +55,24 @@ def get_audit_entry(request: HttpRequest, entry_id: int) -> AuditEntry:
     if entry is None:
         raise NotFound("Audit entry not found.")
     return entry
+
+
+@router.get(
+    "/access-log",
+    response=Page[AccessEntryOut],
+    summary="The read and export log (duty 2.21), newest first: the director",
+)
+def list_access_log(
+    request: HttpRequest, filters: Query[AccessFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    qs = filter_access(access_entries_for(current_user(request)), **filters.dict())
+    return paginate(qs, page)
+
+
+@router.get(
+    "/access-log/alerts",
+    response=Page[AccessAlertOut],
+    summary="Users who read far more rows than usual (one per user and day): the director",
+)
+def list_access_alerts(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+    return paginate(access_alerts_for(current_user(request)).order_by("-at", "-id"), page)

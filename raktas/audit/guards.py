@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-TABLES = ("audit_auditentry", "audit_accessentry")
+TABLES = ("audit_auditentry", "audit_accessentry", "audit_accessalert")
 PG_FUNCTION = "audit_refuse_change"
 # Names of earlier versions, dropped on install and remove.
 _PG_OLD_FUNCTION = "audit_auditentry_refuse"

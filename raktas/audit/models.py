@@ -36,3 +36,52 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.entity}#{self.entity_id}"
+
+
+class AccessEntry(models.Model):
+    """One read of many rows at once (duty 2.21): an export, a statement, a PDF, or an
+    API list read of more than ``ACCESS_LOG_LIST_ROWS`` rows. Append-only like the
+    audit log (the same triggers, ``raktas.audit.guards``); written by
+    ``raktas.audit.services.access_record``; read by the commercial director."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    # A code: clients.export, aging.xlsx, statement.pdf, segments.xlsx, letter.pdf,
+    # api.list … (raktas.audit.services.ACCESS_CODES)
+    what = models.CharField(max_length=40)
+    path = models.CharField(max_length=255, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    address = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user_id", "at"]), models.Index(fields=["what", "at"])]
+        verbose_name_plural = "access entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.what} {self.rows}"
+
+
+class AccessAlert(models.Model):
+    """A user read far more rows today than on their usual day (the rule is in
+    ``raktas.audit.services.unusual_reads``). At most one per user and day; shown to
+    the director on the access-log page and the API, and written to the log."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    day = models.DateField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    rows_today = models.PositiveIntegerField()
+    usual = models.DecimalField(max_digits=14, decimal_places=1)
+    entry = models.ForeignKey(AccessEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "day"], name="audit_one_alert_per_user_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.username}: {self.rows_today} rows (usual {self.usual})"

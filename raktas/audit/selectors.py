@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
 
-from raktas.audit.models import AuditEntry
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from raktas.audit.models import AccessAlert, AccessEntry, AuditEntry
 from raktas.core.exceptions import PermissionDenied
 from raktas.org.access import Action, has_right
 from raktas.org.models import User
@@ -13,3 +16,45 @@ def audit_entries_for(user: User) -> QuerySet[AuditEntry]:
     if not has_right(user, Action.AUDIT_READ):
         raise PermissionDenied("Only the commercial director reads the audit log.")
     return AuditEntry.objects.all()
+
+
+def access_entries_for(user: User) -> QuerySet[AccessEntry]:
+    """The read and export log, for the commercial director (like the audit log)."""
+    if not has_right(user, Action.AUDIT_READ):
+        raise PermissionDenied("Only the commercial director reads the access log.")
+    return AccessEntry.objects.all()
+
+
+def access_alerts_for(user: User) -> QuerySet[AccessAlert]:
+    """Unusual reads (``raktas.audit.services.unusual_reads``), for the director."""
+    if not has_right(user, Action.AUDIT_READ):
+        raise PermissionDenied("Only the commercial director reads the access log.")
+    return AccessAlert.objects.all()
+
+
+def filter_access(
+    qs: QuerySet[AccessEntry],
+    *,
+    user: str | None = None,
+    what: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    min_rows: int | None = None,
+) -> QuerySet[AccessEntry]:
+    """The access log's filters, one place for the page and the API. Days are business
+    days (the configured time zone)."""
+    if user:
+        qs = qs.filter(username=user)
+    if what:
+        qs = qs.filter(what=what)
+    if since:
+        qs = qs.filter(at__gte=_start_of(since))
+    if until:
+        qs = qs.filter(at__lt=_start_of(until + dt.timedelta(days=1)))
+    if min_rows:
+        qs = qs.filter(rows__gte=min_rows)
+    return qs.order_by("-at", "-id")
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -1,17 +1,27 @@
-"""Write audit entries. Every service that changes audited data calls ``record``."""
+"""Write audit entries (every service that changes audited data calls ``record``) and
+access-log entries (every export, statement, PDF and large list read calls
+``access_record``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import statistics
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from raktas.audit import chain
-from raktas.audit.models import AuditEntry
+from raktas.audit.models import AccessAlert, AccessEntry, AuditEntry
 
 
 def _jsonable(value: Any) -> Any:
@@ -90,3 +100,118 @@ def _jsonable_deep(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable_deep(v) for v in value]
     return _jsonable(value)
+
+
+# --- The read and export log (duty 2.21) -------------------------------------------------
+
+log = logging.getLogger("raktas.access")
+
+# The codes written in AccessEntry.what; the page offers them as a filter.
+ACCESS_CODES = {
+    "clients.export": _("Client list export (XLSX)"),
+    "aging.xlsx": _("Aging (XLSX)"),
+    "statement.pdf": _("Settlement statement (PDF)"),
+    "statement.xlsx": _("Settlement statement (XLSX)"),
+    "statement.json": _("Settlement statement (JSON)"),
+    "segments.xlsx": _("Segment report (XLSX)"),
+    "segments.pdf": _("Segment report (PDF)"),
+    "letter.pdf": _("Demand letter (PDF)"),
+    "api.list": _("API list read"),
+}
+_MAX_FILTERS = 30
+_MAX_FILTER_TEXT = 200
+
+
+def _filters_of(query: Any) -> dict[str, Any]:
+    """A request's query parameters as JSON the database stores on both engines (no NUL,
+    which PostgreSQL's jsonb refuses), capped so a hostile URL cannot bloat the log."""
+    out: dict[str, Any] = {}
+    for key, values in list(query.lists())[:_MAX_FILTERS]:
+        clean = [str(v).replace("\x00", "\ufffd")[:_MAX_FILTER_TEXT] for v in values]
+        out[str(key).replace("\x00", "\ufffd")[:_MAX_FILTER_TEXT]] = (
+            clean[0] if len(clean) == 1 else clean
+        )
+    return out
+
+
+def access_record(
+    request: HttpRequest,
+    *,
+    what: str,
+    rows: int,
+    filters: dict[str, Any] | None = None,
+    user: Any = None,
+) -> AccessEntry:
+    """Write one access-log row for ``request``: who (the signed-in user, or ``user``),
+    what (a code from ``ACCESS_CODES``), the filters (default: the query parameters),
+    how many rows, from which address. Then check the reader's day against their usual
+    one (``unusual_reads``)."""
+    user = user if user is not None else getattr(request, "user", None)
+    is_user = user is not None and getattr(user, "pk", None) is not None
+    entry = AccessEntry.objects.create(
+        user_id=user.pk if is_user else None,
+        username=user.get_username() if is_user else "",
+        what=what,
+        path=request.path[:255],
+        filters=_filters_of(request.GET) if filters is None else filters,
+        rows=max(0, int(rows)),
+        address=(request.META.get("REMOTE_ADDR") or "")[:64],
+    )
+    unusual_reads(entry)
+    return entry
+
+
+def unusual_reads(entry: AccessEntry) -> AccessAlert | None:
+    """Alert the director when a user reads far more rows than usual.
+
+    The rule: the rows of all the user's access-log entries today (business time zone)
+    exceed ``ACCESS_ALERT_FACTOR`` times the median of their daily totals over the
+    ``ACCESS_ALERT_DAYS`` days before today — days without a read count as zero — and
+    exceed ``ACCESS_ALERT_FLOOR``. The median, not the mean, so one big day does not
+    raise the bar for the next; the floor, so a user who never exports is not flagged
+    for one ordinary list. One alert per user and day, on the entry that crossed the
+    line: a row the director sees on the access-log page, and a warning in the log."""
+    if entry.user_id is None:
+        return None
+    day = timezone.localdate(entry.at)
+    mine = AccessEntry.objects.filter(user_id=entry.user_id)
+    start_today = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    today_rows = mine.filter(at__gte=start_today).aggregate(n=Sum("rows"))["n"] or 0
+    if today_rows <= settings.ACCESS_ALERT_FLOOR:
+        return None
+    if AccessAlert.objects.filter(user_id=entry.user_id, day=day).exists():
+        return None
+    days = settings.ACCESS_ALERT_DAYS
+    since = start_today - dt.timedelta(days=days)
+    totals = dict(
+        mine.filter(at__gte=since, at__lt=start_today)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Sum("rows"))
+        .values_list("day", "n")
+    )
+    history = [totals.get(day - dt.timedelta(days=i), 0) for i in range(1, days + 1)]
+    usual = Decimal(str(statistics.median(history)))
+    if today_rows <= settings.ACCESS_ALERT_FACTOR * usual:
+        return None
+    try:
+        with transaction.atomic():
+            alert = AccessAlert.objects.create(
+                day=day,
+                user_id=entry.user_id,
+                username=entry.username,
+                rows_today=today_rows,
+                usual=usual,
+                entry=entry,
+            )
+    except IntegrityError:  # another request of the same user raised it first
+        return None
+    log.warning(
+        "unusual reads: %s read %d rows today (%s); their median day over %d days is %s",
+        entry.username,
+        today_rows,
+        day.isoformat(),
+        days,
+        usual,
+    )
+    return alert

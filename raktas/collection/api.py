@@ -16,6 +16,7 @@ from ninja import Query, Router, Status
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, paginate
 from raktas.api.schemas import Deleted
+from raktas.audit.services import access_record
 from raktas.collection.models import CollectionTask, DunningLevel, PromiseToPay
 from raktas.collection.schemas import (
     DunningLevelIn,
@@ -215,7 +216,9 @@ def client_letters(request: HttpRequest, client_id: int, page: Query[PageParams]
     summary="A formal demand letter as the PDF that was sent",
 )
 def letter_pdf(request: HttpRequest, letter_id: int) -> HttpResponse:
-    letter = get_letter_for(current_user(request), letter_id)
+    user = current_user(request)
+    letter = get_letter_for(user, letter_id)
+    access_record(request, what="letter.pdf", rows=1, user=user)
     response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{letter.filename}"'
     return response

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from raktas.api.auth import current_user
+from raktas.audit.services import access_record
 from raktas.ledger.selectors import account_clients_visible_to, get_payment_for
 from raktas.ledger.services import payment_reverse
 from raktas.org.access import today
@@ -125,6 +126,7 @@ def aging_xlsx(request: HttpRequest, filters: Query[AgingFilters]) -> HttpRespon
         team_id=filters.team,
     )
     response = HttpResponse(aging_workbook(report, invoices), content_type=XLSX)
+    access_record(request, what="aging.xlsx", rows=len(invoices), user=current_user(request))
     response["Content-Disposition"] = f'attachment; filename="aging-{report.as_of}.xlsx"'
     return response
 
@@ -141,6 +143,9 @@ def statement(request: HttpRequest, client_id: int, params: Query[StatementParam
     if client is None:
         raise NotFound("Client not found.")
     st = build_statement(client, params.date_from, params.date_to)
+    access_record(
+        request, what=f"statement.{params.format}", rows=len(st.lines), user=current_user(request)
+    )
     if params.format == "json":
         return {
             "client_id": client.pk,

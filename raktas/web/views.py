@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from raktas.audit.services import access_record
 from raktas.catalog.selectors import get_product_for
 from raktas.clients.models import ClientStatus, Tier
 from raktas.clients.selectors import get_client_for
@@ -222,6 +223,12 @@ def clients_export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied()
     filters = queries.ClientFilters.from_params(request.GET)
     data = client_workbook(user, filters)
+    access_record(
+        request,
+        what="clients.export",
+        rows=queries.filtered_clients(user, filters).count(),
+        user=user,
+    )
     stamp = timezone.localdate().isoformat()
     response = HttpResponse(
         data,

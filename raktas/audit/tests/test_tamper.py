@@ -4,7 +4,9 @@ changed behind the triggers' back is found by ``raktas audit verify``."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import threading
+from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
@@ -33,7 +35,7 @@ def entries(world) -> list[AuditEntry]:
     return [e for e in made if e is not None]
 
 
-def _refused(sql: str, params: list[object] | None = None) -> None:
+def _refused(sql: str, params: list[Any] | None = None) -> None:
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 
@@ -95,13 +97,13 @@ def test_flush_is_refused_and_empties_nothing(entries) -> None:
 def test_entries_are_chained_and_verify_reports_intact(entries) -> None:
     rows = list(AuditEntry.objects.order_by("id"))
     assert rows[0].prev_hash == chain.GENESIS
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after.prev_hash == before.hash
     verdict = chain.verify(batch=2)  # batches of two: the walk crosses batch edges
     assert verdict.ok and verdict.count == len(rows) and verdict.head == rows[-1].hash
 
 
-def _behind_the_triggers(sql: str, params: list[object]) -> None:
+def _behind_the_triggers(sql: str, params: list[Any]) -> None:
     guards.remove(connection)
     try:
         with connection.cursor() as cursor:

@@ -54,6 +54,8 @@ def nav_items(context: template.Context) -> list[NavItem]:
         items.append(("banking:queue", _("Finance"), ("banking:queue",)))
     if roles & {Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE}:
         items.append(("analytics:overview", _("Analytics"), ("analytics:overview",)))
+    if Role.DIRECTOR in roles:
+        items.append(("audit:access_log", _("Access log"), ("audit:access_log",)))
     view = match.view_name if match else ""
     out = []
     for name, label, names in items:

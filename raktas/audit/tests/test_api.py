@@ -12,6 +12,8 @@ pytestmark = pytest.mark.django_db
 CASES = [
     Case("GET", "/api/v1/audit", expect(403, director=200)),
     Case("GET", "/api/v1/audit/{audit_entry}", expect(403, director=200)),
+    Case("GET", "/api/v1/access-log", expect(403, director=200)),
+    Case("GET", "/api/v1/access-log/alerts", expect(403, director=200)),
 ]
 
 

@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -37,6 +39,7 @@ _CODES_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
     422: "invalid",
     429: "throttled",
 }
@@ -98,6 +101,59 @@ def validation_error_body(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return error_body(code, message, field)
 
 
+# PostgreSQL's SQLSTATEs of a transaction that lost to a concurrent one and may simply
+# be run again: deadlock detected, serialization failure.
+RETRYABLE_STATES = frozenset({"40P01", "40001"})
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in RETRYABLE_STATES
+
+
+# PostgreSQL's SQLSTATEs for a value too large for its column or type: numeric value
+# out of range, datetime field overflow.
+_OUT_OF_RANGE_STATES = frozenset({"22003", "22008"})
+
+
+def _out_of_range_field(request: HttpRequest) -> str | None:
+    """The parameter that made a number or a day overflow: an integer outside 64 bits,
+    or a year before 1000 or after 9000, among the path and query parameters."""
+    match = getattr(request, "resolver_match", None)
+    candidates = list((match.kwargs if match else {}).items())
+    candidates += [(k, v) for k, values in request.GET.lists() for v in values]
+    for name, value in candidates:
+        text = str(value).strip()
+        if text.lstrip("+-").isdigit() and abs(int(text)) > 2**63 - 1:
+            return str(name)
+        looks_like_day = len(text) >= 10 and text[4:5] == "-" and text[:4].isdigit()
+        if looks_like_day and not 1000 <= int(text[:4]) <= 9000:
+            return str(name)
+    return None
+
+
+def unique_violation_field(exc: IntegrityError) -> str | None:
+    """The column a unique constraint refused, if ``exc`` is a unique violation:
+    SQLite says ``UNIQUE constraint failed: orders_order.external_id``, PostgreSQL
+    (SQLSTATE 23505) ``Key (external_id)=(…) already exists``."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) == "23505":
+        detail = getattr(getattr(cause, "diag", None), "message_detail", "") or ""
+        if detail.startswith("Key (") and ")=" in detail:
+            return detail[5 : detail.index(")=")].split(",")[-1].strip()
+        return ""
+    text = str(exc)
+    if text.startswith("UNIQUE constraint failed:"):
+        return text.split(":", 1)[1].split(",")[-1].strip().rsplit(".", 1)[-1]
+    return None
+
+
+def out_of_range_body(request: HttpRequest) -> dict[str, Any]:
+    field = _out_of_range_field(request)
+    if field:
+        return error_body("invalid", f"{field}: the value is out of range", field)
+    return error_body("invalid", "A number or a date in the request is out of range.")
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on ``api``. ninja looks handlers up along the exception's
     MRO, so the most specific class registered wins."""
@@ -138,6 +194,35 @@ def install(api: NinjaAPI) -> None:
     ) -> HttpResponse:
         return on_domain_error(request, first_error(exc))
 
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(request, 413, error_body("too_large", "The request body is too large."))
+
+    def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # A number or a day beyond what Python's dates or the database hold, from a
+        # parameter no schema bounded: the caller's input, not our failure.
+        logger.info("Out of range in %s %s: %s", request.method, request.path, exc)
+        return respond(request, 422, out_of_range_body(request))
+
+    def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        if getattr(exc.__cause__, "sqlstate", None) in _OUT_OF_RANGE_STATES:
+            return on_overflow(request, OverflowError(str(exc)))
+        return on_unexpected(request, exc)
+
+    def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # A unique value (an order's or payment's external_id, a SKU) that another row
+        # holds — possibly one in another team's book. Answered like any validation
+        # error, naming the field and nothing about the other row or whose it is.
+        field = unique_violation_field(exc)
+        if field is None:
+            return on_unexpected(request, exc)
+        message = f"{field}: is already in use" if field else "A value is already in use."
+        return respond(request, 422, error_body("invalid", message, field or None))
+
+    def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        if is_retryable(exc):
+            raise exc  # to raktas.api.urls, which runs the request again
+        return on_unexpected(request, exc)
+
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Logged with the traceback for the operator; the client gets the same shape
         # as every other error and no internals.
@@ -154,6 +239,11 @@ def install(api: NinjaAPI) -> None:
         (Http404, on_404),
         (DjangoPermissionDenied, on_django_permission_denied),
         (DjangoValidationError, on_django_validation_error),
+        (RequestDataTooBig, on_too_big),
+        (OverflowError, on_overflow),
+        (DataError, on_data_error),
+        (IntegrityError, on_integrity_error),
+        (OperationalError, on_operational_error),
         (Exception, on_unexpected),
     ]
     for exc_class, handler in handlers:

@@ -21,9 +21,13 @@ from ninja import Field, Schema
 
 class PageParams(Schema):
     limit: int | None = Field(
-        None, ge=1, description="Page size (default API_PAGE_SIZE, capped at API_MAX_PAGE_SIZE)"
+        None,
+        ge=1,
+        le=2**62,
+        description="Page size (default API_PAGE_SIZE, capped at API_MAX_PAGE_SIZE)",
     )
-    offset: int = Field(0, ge=0, description="Rows to skip")
+    # Bounded so offset + limit stays a 64-bit integer the database can take.
+    offset: int = Field(0, ge=0, le=2**62, description="Rows to skip")
 
 
 class Page[T](Schema):

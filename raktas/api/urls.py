@@ -1,22 +1,29 @@
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from raktas.api import inputs
 from raktas.api.api import api
 from raktas.api.docs import docs_asset
-from raktas.api.errors import error_response
+from raktas.api.errors import error_response, is_retryable
 from raktas.api.pagination import rows_read
 from raktas.api.views import unknown_endpoint
 from raktas.audit.services import access_record
 
 View = Callable[..., HttpResponse]
+logger = logging.getLogger("raktas.api")
 
 
 def _is_bare_405(response: HttpResponse) -> bool:
@@ -52,16 +59,56 @@ def _log_list_read(request: HttpRequest, response: HttpResponse, rows: int | Non
     access_record(request, what="api.list", rows=rows, user=user)
 
 
+RETRIES = 3
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _run(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Run a request; a write runs in one transaction, and is run again (up to RETRIES
+    times, after a short random pause) when PostgreSQL aborts it as the loser of a
+    deadlock or a serialization failure. The one transaction is what makes the retry
+    safe: nothing of the lost attempt was committed. Reads are not wrapped."""
+    if request.method in _SAFE_METHODS:
+        return view(request, *args, **kwargs)
+    for attempt in range(1, RETRIES + 1):
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except OperationalError as exc:
+            if not is_retryable(exc):
+                raise
+            if attempt == RETRIES or transaction.get_connection().in_atomic_block:
+                logger.warning(
+                    "%s %s: gave up after %d tries: %s", request.method, request.path, attempt, exc
+                )
+                response = error_response(
+                    503, "busy", "The database was busy with a conflicting change; try again."
+                )
+                response["Retry-After"] = "1"
+                return response
+            logger.info("%s %s: %s; trying again", request.method, request.path, exc)
+            time.sleep(random.uniform(0.02, 0.1) * attempt)
+    raise AssertionError("unreachable")
+
+
 def _json_405(view: View) -> View:
     """ninja answers a known path with the wrong method with a bare 405; give it the
     API's error shape (keeping the Allow header). Every API call passes here, so this
-    is also where large list reads reach the access log."""
+    is also where values no endpoint can store are refused (``raktas.api.inputs``),
+    bodies over DATA_UPLOAD_MAX_MEMORY_SIZE answer 413, and large list reads reach the
+    access log."""
 
     @csrf_exempt
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            inputs.check(request)
+        except inputs.Unstorable as exc:
+            return error_response(422, "invalid", exc.message, exc.field)
+        except RequestDataTooBig:
+            return error_response(413, "too_large", "The request body is too large.")
         token = rows_read.set(0)
         try:
-            response = view(request, *args, **kwargs)
+            response = _run(view, request, *args, **kwargs)
             _log_list_read(request, response, rows_read.get())
         finally:
             rows_read.reset(token)

@@ -251,6 +251,16 @@ COMPANY_REGISTRATION_CODE = env_str("COMPANY_REGISTRATION_CODE", "") or ""
 COMPANY_VAT_CODE = env_str("COMPANY_VAT_CODE", "") or ""
 COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "") or ""
 
+# --- Uploads -----------------------------------------------------------------------------
+# A file upload stops at this size while it arrives (raktas.core.uploads): the bank
+# statement's limit. JSON bodies stop at Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 25, minimum=1)
+FILE_UPLOAD_HANDLERS = [
+    "raktas.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # --- Read and export log (duty 2.21, docs/security.md) ---------------------------------
 # Every export, statement and PDF writes an access-log row; so does an API list read
 # of more than ACCESS_LOG_LIST_ROWS rows. The director is alerted when a user's rows

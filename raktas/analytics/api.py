@@ -24,7 +24,7 @@ from raktas.analytics.selectors import (
     key_client_candidates,
     thresholds_from_settings,
 )
-from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
+from raktas.analytics.services import can_decide_tier, reason_texts, tier_proposal_decide
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, effective_limit, paginate
 from raktas.audit.services import access_record
@@ -418,7 +418,7 @@ def _proposal_out(user: User, p: TierProposal) -> dict[str, Any]:
         "client": p.client.legal_name,
         "current_tier": p.current_tier,
         "proposed_tier": p.proposed_tier,
-        "reasons": [reason_text(r) for r in p.reasons],
+        "reasons": reason_texts(p.reasons, margin=sees_margin(user)),
         "status": p.status,
         "created_at": p.created_at,
         "decided_by": p.decided_by.username if p.decided_by else None,

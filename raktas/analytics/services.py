@@ -245,6 +245,24 @@ def reason_text(reason: Reason | str) -> str:
     return gettext(reason["msg"]) % args
 
 
+# Reasons that carry a client's own margin or NPV figure (NPV is a value of future
+# margin): read only by those who may see margin (raktas.org.access.sees_margin).
+# The rule lines keep only the company's thresholds and stay for everyone.
+MARGIN_REASONS = frozenset({"%(share)s of gross margin", "NPV in the top %(top)s of clients"})
+
+
+def reason_texts(reasons: list[Reason | str], *, margin: bool) -> list[str]:
+    """The reasons of a proposal for one reader, in the active language: without the
+    margin and NPV figures unless ``margin`` (the reader may see margin)."""
+    return [reason_text(r) for r in reasons if margin or not _carries_margin(r)]
+
+
+def _carries_margin(reason: Reason | str) -> bool:
+    if isinstance(reason, str):  # older proposals stored English text
+        return "of gross margin" in reason or reason.startswith("NPV in the top")
+    return reason.get("msg") in MARGIN_REASONS
+
+
 def propose_tier(
     *,
     share: float,

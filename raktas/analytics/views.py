@@ -28,7 +28,7 @@ from raktas.analytics.selectors import (
     client_monthly,
     key_client_candidates,
 )
-from raktas.analytics.services import can_decide_tier, reason_text, tier_proposal_decide
+from raktas.analytics.services import can_decide_tier, reason_texts, tier_proposal_decide
 from raktas.analytics.text import pct
 from raktas.clients.models import Tier
 from raktas.clients.selectors import clients_visible_to, get_client_for
@@ -152,8 +152,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     proposals_total = f"{proposals_count}+" if read == PROPOSALS_READ else str(proposals_count)
     if show_all != "proposals":
         proposals = proposals[:OVERVIEW_ROWS]
+    margin = sees_margin(user)
     for p in proposals:
-        p.reason_texts = [reason_text(r) for r in p.reasons]  # type: ignore[attr-defined]
+        p.reason_texts = reason_texts(p.reasons, margin=margin)  # type: ignore[attr-defined]
     churn, churn_count = insights.churn_alerts_first(
         user, None if show_all == "churn" else OVERVIEW_ROWS, filters=filters
     )

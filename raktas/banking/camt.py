@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from raktas.core.exceptions import ValidationFailed
+from raktas.core.money import MONEY_DIGITS
 
 MAX_BYTES = 25 * 1024 * 1024
 _NS = re.compile(r"^\{urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(\d\d)\}Document$")
@@ -103,6 +104,8 @@ def _amount(el: Element | None, where: str) -> tuple[Decimal, str]:
         raise CamtError(f"{where}: amount {el.text!r} is not a number") from None
     if not value.is_finite() or value <= 0:
         raise CamtError(f"{where}: amount {el.text!r} must be greater than zero")
+    if value.adjusted() >= MONEY_DIGITS - 2:  # 1e309 is a finite Decimal, but no amount
+        raise CamtError(f"{where}: amount {el.text!r} is too large")
     if value != value.quantize(Decimal("0.01")):
         raise CamtError(f"{where}: amount {el.text!r} has more than two decimals")
     currency = (el.get("Ccy") or "").strip().upper()

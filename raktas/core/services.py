@@ -29,6 +29,14 @@ def assign(obj: models.Model, data: Mapping[str, Any], allowed: Iterable[str]) -
         raise ValidationFailed(f"{unknown[0]}: this field cannot be set here", field=unknown[0])
     for name, value in data.items():
         field = obj._meta.get_field(name)
+        if value is None and not getattr(field, "null", True):
+            # JSON null on a column that holds no NULL (an API client's "no value"):
+            # the field's default, or empty text — never a NOT NULL error from the
+            # database. A required field is then refused by validation, by name.
+            if field.has_default():  # type: ignore[union-attr]
+                value = field.get_default()  # type: ignore[union-attr]
+            elif isinstance(field, models.CharField | models.TextField):
+                value = ""
         if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model):
             setattr(obj, field.attname, value)
         else:

@@ -33,7 +33,11 @@ class HoldOut(Out):
 
 class CreditPreviewParams(Schema):
     amount: Decimal | None = Field(
-        None, ge=0, description="Preview an order of this gross amount: would it pass?"
+        None,
+        ge=0,
+        max_digits=18,
+        decimal_places=2,
+        description="Preview an order of this gross amount: would it pass?",
     )
 
 

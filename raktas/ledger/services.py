@@ -444,6 +444,15 @@ def payment_allocate(
         )
     else:
         made = []
+        # Lock every invoice first, in id order: two payments allocated to the same
+        # invoices in opposite orders would otherwise each hold one and wait for the
+        # other (PostgreSQL deadlock).
+        list(
+            Invoice.objects.select_for_update()
+            .filter(pk__in=[invoice.pk for invoice, _ in allocate])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         for invoice, amount in allocate:
             locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
             made.append(_allocate(payment, locked, _check_amount(amount), on))

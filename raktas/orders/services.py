@@ -17,6 +17,7 @@ from raktas.catalog.selectors import price_for
 from raktas.clients.models import Client, ClientStatus
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.money import ZERO, q2
+from raktas.core.services import assign
 from raktas.credit.services import admit_order, opens_override_on_refusal
 from raktas.orders.models import Order, OrderLine, OrderStatus, RefusalReason
 from raktas.orders.selectors import require_on_order
@@ -91,17 +92,13 @@ def order_create(*, by: User, client: Client, **data: Any) -> Order:
         raise ValidationFailed(
             "client: this client is blocked", code="client_blocked", field="client"
         )
-    allowed = {"order_date", "client_reference", "note", "external_id"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ValidationFailed(f"{unknown[0]}: this field cannot be set here", field=unknown[0])
     order = Order(
         client=client,
         kam=by if by.has_role(Role.KAM) else client.owner,
         currency=client.currency,
         price_column_id=client.price_column_id,
-        **data,
     )
+    assign(order, data, ("order_date", "client_reference", "note", "external_id"))
     order.save()
     record(
         actor=by, action="create", obj=order, after={"client": client.pk, "status": order.status}

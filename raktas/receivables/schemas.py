@@ -12,7 +12,12 @@ from raktas.api.schemas import In, Money, Out
 
 
 class AgingFilters(Schema):
-    as_of: dt.date | None = Field(None, description="Day of the aging (default today)")
+    as_of: dt.date | None = Field(
+        None,
+        ge=dt.date(1900, 1, 1),
+        le=dt.date(2999, 12, 31),
+        description="Day of the aging (default today)",
+    )
     buckets: str | None = Field(
         None, description="Bucket edges in days past due, e.g. '30,60,90' (default AGING_BUCKETS)"
     )

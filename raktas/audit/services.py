@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from raktas.audit import chain
 from raktas.audit.models import AccessAlert, AccessEntry, AuditEntry
+from raktas.core.net import client_ip
 
 
 def _jsonable(value: Any) -> Any:
@@ -155,7 +156,7 @@ def access_record(
         path=request.path[:255],
         filters=_filters_of(request.GET) if filters is None else filters,
         rows=max(0, int(rows)),
-        address=(request.META.get("REMOTE_ADDR") or "")[:64],
+        address=client_ip(request)[:64],
     )
     unusual_reads(entry)
     return entry

@@ -20,7 +20,6 @@ from raktas.analytics.models import TierProposal
 from raktas.api.testing import ApiClient, as_persona
 from raktas.banking.tests.conftest import read
 from raktas.clients.models import Tier
-from raktas.core.uploads import LimitedUploadHandler
 from raktas.ledger.models import Allocation
 from raktas.ledger.services import invoice_create, payment_record
 from raktas.orders.models import Order
@@ -215,6 +214,8 @@ def test_the_bank_upload_stops_at_the_limit_while_it_arrives(world, settings) ->
     response = api.client.post("/api/v1/bank/imports", {"file": big}, headers=api.headers)
     assert response.status_code == 413, response.content[:300]
     # The handler refuses at the first chunk past the limit, not after the whole file.
+    from raktas.core.uploads import LimitedUploadHandler
+
     handler = LimitedUploadHandler()
     handler.new_file("file", "big.xml", "application/xml", None)
     chunk = b" " * (64 * 1024)

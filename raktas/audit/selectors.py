@@ -18,17 +18,20 @@ def audit_entries_for(user: User) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.all()
 
 
-def access_entries_for(user: User) -> QuerySet[AccessEntry]:
-    """The read and export log, for the commercial director (like the audit log)."""
+def _require_access_log_reader(user: User) -> None:
     if not has_right(user, Action.AUDIT_READ):
         raise PermissionDenied("Only the commercial director reads the access log.")
+
+
+def access_entries_for(user: User) -> QuerySet[AccessEntry]:
+    """The read and export log, for the commercial director (like the audit log)."""
+    _require_access_log_reader(user)
     return AccessEntry.objects.all()
 
 
 def access_alerts_for(user: User) -> QuerySet[AccessAlert]:
     """Unusual reads (``raktas.audit.services.unusual_reads``), for the director."""
-    if not has_right(user, Action.AUDIT_READ):
-        raise PermissionDenied("Only the commercial director reads the access log.")
+    _require_access_log_reader(user)
     return AccessAlert.objects.all()
 
 

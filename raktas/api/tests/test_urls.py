@@ -3,6 +3,7 @@ its own endpoint, and a method none of them takes is a JSON 405."""
 
 from __future__ import annotations
 
+import pytest
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.test import RequestFactory
 
@@ -18,6 +19,7 @@ def _view(method: str, body: str):
     return view
 
 
+@pytest.mark.django_db  # a write method runs in a transaction (raktas.api.urls._run)
 def test_each_method_reaches_the_router_that_defines_it():
     view = _json_405(_one_path([_view("PUT", "clients"), _view("GET", "credit")]))
     rf = RequestFactory()

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from raktas.testing.pages import Alerts, Book, browser_for, build_alerts, build_book
 from raktas.testing.personas import World, build_world
 
 SCREENSHOTS = Path(__file__).resolve().parent / "var" / "screenshots"
@@ -41,6 +42,22 @@ def _default_language():
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+@pytest.fixture
+def book(world: World) -> Book:
+    """The world plus orders in each state, invoices paid, open and overdue (the page tests)."""
+    return build_book(world)
+
+
+@pytest.fixture
+def alerts(book: Book) -> Alerts:
+    return build_alerts(book)
+
+
+@pytest.fixture
+def as_user():
+    return browser_for
 
 
 @pytest.fixture(autouse=True)

@@ -111,9 +111,9 @@ def run(
     from django.db import connection
     from django.test import Client as HttpClient
 
+    from raktas.book.selectors import PAGE_SIZE
     from raktas.clients.selectors import clients_visible_to
     from raktas.org.models import User
-    from raktas.web.queries import PAGE_SIZE
 
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]

@@ -18,11 +18,11 @@ import pytest
 from defusedxml import ElementTree
 from django.test import Client as HttpClient
 from openpyxl import load_workbook
+from raktas.testing.api import as_persona
 
 from raktas.analytics.insights import SegmentRow
 from raktas.analytics.reports import segment_workbook
 from raktas.analytics.selectors import Period
-from raktas.api.testing import as_persona
 from raktas.ledger.services import invoice_create
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
+from raktas.testing.api import ApiClient, as_persona
 
 from raktas.analytics.models import TierProposal
-from raktas.api.testing import ApiClient, as_persona
 from raktas.banking.tests.conftest import read
 from raktas.clients.models import Tier
 from raktas.ledger.models import Allocation

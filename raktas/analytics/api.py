@@ -24,26 +24,24 @@ from raktas.analytics.selectors import (
     key_client_candidates,
     thresholds_from_settings,
 )
-from raktas.analytics.services import can_decide_tier, reason_texts, tier_proposal_decide
+from raktas.analytics.services import reason_texts, tier_proposal_decide
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, effective_limit, paginate
 from raktas.audit.services import access_record
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from raktas.orders.selectors import get_order_for
-from raktas.org.access import sees_margin
-from raktas.org.models import Role, User
+from raktas.org.access import decides_for, sees_analytics, sees_margin
+from raktas.org.models import User
 
 router = Router(tags=["analytics"])
-
-ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
 
 
 def analyst(request: HttpRequest) -> User:
     """The user, if their role works with analytics. The order desk and the
     administrator get 403: their scope is orders and settings, not the book."""
     user = current_user(request)
-    if not user.has_role(*ANALYTICS_ROLES):
+    if not sees_analytics(user):
         raise PermissionDenied("Analytics are for KAMs, heads of sales, the director and finance.")
     return user
 
@@ -423,7 +421,7 @@ def _proposal_out(user: User, p: TierProposal) -> dict[str, Any]:
         "created_at": p.created_at,
         "decided_by": p.decided_by.username if p.decided_by else None,
         "decision_note": p.decision_note,
-        "you_may_decide": p.status == ProposalStatus.PENDING and can_decide_tier(user, p.client),
+        "you_may_decide": p.status == ProposalStatus.PENDING and decides_for(user, p.client),
     }
 
 

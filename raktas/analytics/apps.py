@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class AnalyticsConfig(AppConfig):
+class AnalyticsConfig(appconfig.RaktasAppConfig):
     name = "raktas.analytics"
     label = "analytics"
     verbose_name = "Key-client intelligence"

@@ -20,8 +20,10 @@ from raktas.analytics.models import (
     ClientMonth,
     ClientValue,
     ProductMonth,
+    ReasonKind,
     ReasonMonth,
 )
+from raktas.analytics.rollups import _invoice_lines, spread
 from raktas.analytics.selectors import (
     Filters,
     Period,
@@ -35,12 +37,16 @@ from raktas.catalog.selectors import price_for
 from raktas.clients.models import Client, Segment
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.money import ZERO, q2
-from raktas.ledger.models import InvoiceLine
-from raktas.orders.models import OPEN_EXPOSURE_STATUSES, Order, OrderStatus
-from raktas.org.access import sees_margin, today
-from raktas.org.models import Role, User
-
-ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
+from raktas.credit.services import exposure_of
+from raktas.ledger.models import CreditNote, CreditReason, InvoiceLine
+from raktas.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    RefusalReason,
+)
+from raktas.org.access import sees_analytics, sees_margin, today
+from raktas.org.models import User
 
 HUNDRED = Decimal(100)
 
@@ -240,7 +246,7 @@ def churn_alerts_first(
 def churn_counts_by_owner(user: User, *, on: dt.date | None = None) -> dict[int, int]:
     """How many clients in view are at churn risk (``churn_alerts``), per client owner
     id; empty for roles that do not work with analytics."""
-    if not user.has_role(*ANALYTICS_ROLES):
+    if not sees_analytics(user):
         return {}
     threshold, factor = _churn_settings(None, None)
     counts: dict[int, int] = {}
@@ -253,23 +259,7 @@ def churn_counts_by_owner(user: User, *, on: dt.date | None = None) -> dict[int,
 
 
 def credit_headroom(client: Client) -> tuple[Decimal, Decimal]:
-    """(exposure, headroom) in gross. Uses ``raktas.credit`` when it is installed;
-    otherwise the same definition here: exposure = open balance + gross of orders
-    submitted, confirmed or shipped but not invoiced; headroom = limit − exposure."""
-    try:
-        from raktas.credit.services import exposure_of
-    except ImportError:  # pragma: no cover - credit control is a separate app
-        from raktas.ledger.selectors import client_balance
-
-        balance = client_balance(client)["balance"]
-        open_orders = (
-            Order.objects.filter(client=client, status__in=OPEN_EXPOSURE_STATUSES).aggregate(
-                s=Sum("gross_total")
-            )["s"]
-            or ZERO
-        )
-        exposure = balance + open_orders
-        return exposure, max(client.credit_limit - exposure, ZERO)
+    """(exposure, headroom) in gross: credit control's own figures (``exposure_of``)."""
     found = exposure_of(client)
     return found.exposure, found.headroom
 
@@ -594,10 +584,6 @@ def _product_sums_in_view(clients: Any, period: Period) -> dict[int, list[Any]]:
     """{product: [invoiced net, returned net, invoice lines, refused lines]}."""
     from django.utils import timezone
 
-    from raktas.analytics.rollups import _invoice_lines, spread
-    from raktas.ledger.models import CreditNote, CreditReason
-    from raktas.orders.models import OrderLine
-
     sums: dict[int, list[Any]] = {}
 
     def slot(pid: int) -> list[Any]:
@@ -657,9 +643,6 @@ def _product_sums_in_view(clients: Any, period: Period) -> dict[int, list[Any]]:
 
 def reason_label(kind: str, reason: str) -> str:
     """ "Credit note: Goods returned", "Refusal: Out of stock", … in the active language."""
-    from raktas.analytics.models import ReasonKind
-    from raktas.ledger.models import CreditReason
-    from raktas.orders.models import RefusalReason
 
     choices: dict[str, Any] = {
         ReasonKind.CREDIT: CreditReason,
@@ -849,7 +832,7 @@ def return_rate_alerts(user: User, *, on: dt.date | None = None) -> list[JumpAle
     """For the Today page: the jumps of the user's whole book first, then per client.
     Scoped like every figure here (a KAM: their clients); empty for roles that do not
     work with analytics."""
-    if not user.has_role(*ANALYTICS_ROLES):
+    if not sees_analytics(user):
         return []
     return rate_jumps(user, on=on) + client_rate_jumps(user, on=on)
 
@@ -857,7 +840,7 @@ def return_rate_alerts(user: User, *, on: dt.date | None = None) -> list[JumpAle
 def churn_risk_alerts(user: User, *, on: dt.date | None = None) -> list[ChurnAlert]:
     """For the Today page: ``churn_alerts`` of the clients in the user's view (largest
     NPV first); empty for roles that do not work with analytics."""
-    if not user.has_role(*ANALYTICS_ROLES):
+    if not sees_analytics(user):
         return []
     return churn_alerts(user, on=on)
 
@@ -866,7 +849,7 @@ def churn_risk_first(
     user: User, limit: int, *, on: dt.date | None = None
 ) -> tuple[list[ChurnAlert], int]:
     """``churn_risk_alerts``' first ``limit`` alerts and how many there are in all."""
-    if not user.has_role(*ANALYTICS_ROLES):
+    if not sees_analytics(user):
         return [], 0
     return churn_alerts_first(user, limit, on=on)
 

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 
 from raktas.analytics.insights import SegmentRow
 from raktas.analytics.selectors import Period
+from raktas.core import formatting, spreadsheet
 from raktas.core import pdf as pdfdoc
-from raktas.core import spreadsheet
-from raktas.web import formatting
 
 LANGUAGES = ("en", "lt")
 

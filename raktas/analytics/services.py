@@ -25,14 +25,16 @@ from raktas.analytics.models import (
     ProposalStatus,
     TierProposal,
 )
+from raktas.analytics.rollups import rebuild, refresh
+from raktas.analytics.selectors import add_months
 from raktas.analytics.text import pct
 from raktas.audit.services import record
 from raktas.clients.models import Client, Tier
 from raktas.clients.services import client_update
 from raktas.core.exceptions import IllegalTransition, PermissionDenied, ValidationFailed
 from raktas.core.money import ZERO, q2
-from raktas.org.access import today
-from raktas.org.models import Role, User
+from raktas.org.access import decides_for, today
+from raktas.org.models import User
 
 # Below this many clients with purchases the models have too little to learn from.
 MIN_CLIENTS_TO_FIT = 10
@@ -334,7 +336,6 @@ def tier_proposals_refresh(*, on: dt.date | None = None, rules: TierRules | None
     A pending proposal that still holds is kept; one that no longer holds (or points
     at the tier the client now has) is superseded. Returns the number of new proposals.
     """
-    from raktas.analytics.selectors import add_months
 
     on = on or today()
     rules = rules or TierRules()
@@ -387,16 +388,6 @@ def tier_proposals_refresh(*, on: dt.date | None = None, rules: TierRules | None
     return created
 
 
-def can_decide_tier(user: User, client: Client) -> bool:
-    """The head of sales of the client's team, or the commercial director."""
-    if user.has_role(Role.DIRECTOR):
-        return True
-    if not user.has_role(Role.HEAD_OF_SALES):
-        return False
-    owner_team = client.owner.team if client.owner_id else None
-    return owner_team is not None and owner_team.head_id == user.pk
-
-
 @transaction.atomic
 def tier_proposal_decide(
     *, by: User, proposal: TierProposal, accept: bool, note: str = ""
@@ -409,7 +400,7 @@ def tier_proposal_decide(
         .select_related("client__owner__team")
         .get(pk=proposal.pk)
     )
-    if not can_decide_tier(by, proposal.client):
+    if not decides_for(by, proposal.client):
         raise PermissionDenied(
             "Only the head of sales of the client's team or the director decides tiers.",
             code="not_tier_decider",
@@ -454,7 +445,6 @@ def refresh_rollups_for(
     Runs in the caller's transaction: a rolled-back import leaves the rollups as they
     were. Name every client and product whose figures the documents changed, before
     and after (an invoice moved to another client names both)."""
-    from raktas.analytics.rollups import refresh
 
     refresh(clients=client_ids, products=product_ids, since=since)
 
@@ -464,8 +454,6 @@ def after_bulk_load(*, progress: Callable[[str], None] | None = None) -> None:
     (``raktas seed``, ``raktas demo``): rebuild the rollups, value the clients, propose
     tiers."""
     import time
-
-    from raktas.analytics.rollups import rebuild
 
     say = progress or (lambda _msg: None)
     start = time.perf_counter()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from raktas.web import formatting
+from raktas.core import formatting
 
 
 def pct(value: float, places: int = 0, *, signed: bool = False) -> str:

@@ -28,15 +28,15 @@ from raktas.analytics.selectors import (
     client_monthly,
     key_client_candidates,
 )
-from raktas.analytics.services import can_decide_tier, reason_texts, tier_proposal_decide
+from raktas.analytics.services import reason_texts, tier_proposal_decide
 from raktas.analytics.text import pct
 from raktas.clients.models import Tier
 from raktas.clients.selectors import clients_visible_to, get_client_for
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
-from raktas.org.access import sees_margin, signed_in_user
-from raktas.org.models import Role, User
+from raktas.orders.selectors import get_order_for
+from raktas.org.access import decides_for, leads_team, sees_analytics, sees_margin, signed_in_user
+from raktas.org.models import User
 
-ANALYTICS_ROLES = (Role.KAM, Role.HEAD_OF_SALES, Role.DIRECTOR, Role.FINANCE)
 # Rows of tier proposals and of churn risk on the overview before "show all".
 OVERVIEW_ROWS = 15
 # Pending tier proposals read for the overview (the weightiest are sorted among these).
@@ -101,7 +101,7 @@ def pareto_svg(
 
 def _analyst(request: HttpRequest) -> User:
     user = signed_in_user(request)
-    if not user.has_role(*ANALYTICS_ROLES):
+    if not sees_analytics(user):
         raise PermissionDenied("Analytics are for KAMs, heads of sales, the director and finance.")
     return user
 
@@ -133,14 +133,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all", "")
     proposals: list[TierProposal] = []
     read = 0
-    if user.has_role(Role.HEAD_OF_SALES, Role.DIRECTOR):
+    if leads_team(user):
         pending = list(
             TierProposal.objects.filter(
                 client__in=clients_visible_to(user), status=ProposalStatus.PENDING
             ).select_related("client__owner__team")[:PROPOSALS_READ]
         )
         read = len(pending)
-        proposals = [p for p in pending if can_decide_tier(user, p.client)]
+        proposals = [p for p in pending if decides_for(user, p.client)]
         # The weightiest first: proposals to raise a client to strategic or key, then by
         # the client's share of company revenue.
         rank: dict[str, int] = {Tier.STRATEGIC: 0, Tier.KEY: 1, Tier.DEVELOP: 2}
@@ -273,7 +273,6 @@ def client_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     """A fragment for order entry (``hx-get`` on load and after each line): what similar
     clients buy, each marked when its line would take the order past credit headroom."""
-    from raktas.orders.selectors import get_order_for
 
     user = _analyst(request)
     order = get_order_for(user, pk)

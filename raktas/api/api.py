@@ -13,7 +13,7 @@ import importlib.util
 from django.apps import apps
 from ninja import NinjaAPI, Router
 
-from raktas.api import errors
+from raktas.api import audit, errors, me
 from raktas.api.auth import BearerToken, SessionAuth
 from raktas.api.docs import OfflineSwagger
 from raktas.api.parser import JsonParser
@@ -41,6 +41,10 @@ api = NinjaAPI(
     parser=JsonParser(),
 )
 errors.install(api)
+# The API's own endpoints: about the caller, and the audit trail (whose app sits below
+# the users and access rules that decide who reads it).
+api.add_router("", me.router)
+api.add_router("", audit.router)
 
 
 def _mount() -> None:

@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class BankingConfig(AppConfig):
+class BankingConfig(appconfig.RaktasAppConfig):
     name = "raktas.banking"
     label = "banking"
     verbose_name = "Bank statements and payment matching"

@@ -30,6 +30,7 @@ from typing import Any
 from django.db.models import Q
 
 from raktas.banking.camt import rf_is_valid
+from raktas.banking.models import BankEntry
 from raktas.clients.models import Client
 from raktas.ledger.models import Invoice
 
@@ -156,7 +157,6 @@ class Matcher:
 
     def identify_client(self, name: str, iban: str, debtor_id: str) -> Client | None:
         """The one client the payer is, or None when unknown or ambiguous."""
-        from raktas.banking.models import BankEntry
 
         if debtor_id:
             by_code = list(Client.objects.filter(registration_code=debtor_id)[:2])

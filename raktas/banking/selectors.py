@@ -8,25 +8,23 @@ from django.db.models import QuerySet
 
 from raktas.banking.models import BankEntry, BankEntryStatus, BankStatement
 from raktas.core.exceptions import NotFound, PermissionDenied
-from raktas.org.access import Action, has_right
+from raktas.credit.models import OverrideStatus
+from raktas.credit.selectors import holds_visible_to, overrides_to_decide, overrides_visible_to
+from raktas.org.access import does_bank_work
 from raktas.org.models import User
-
-
-def may_do_bank_work(user: User) -> bool:
-    return has_right(user, Action.LEDGER_WRITE)
 
 
 def bank_entries_visible_to(user: User) -> QuerySet[BankEntry]:
     """All entries for finance and the director; 403 for everyone else (the queue holds
     payers' names and accounts of every client, so it is not split by book)."""
-    if not may_do_bank_work(user):
+    if not does_bank_work(user):
         raise PermissionDenied("Bank entries are for finance.", code="forbidden")
     return BankEntry.objects.select_related("client", "payment", "statement")
 
 
 def get_bank_entry_for(user: User, pk: int) -> BankEntry:
     """One entry; 404 for a user who may not see bank entries, so ids tell nothing."""
-    if not may_do_bank_work(user):
+    if not does_bank_work(user):
         raise NotFound("Bank entry not found.")
     entry = bank_entries_visible_to(user).filter(pk=pk).first()
     if entry is None:
@@ -35,7 +33,7 @@ def get_bank_entry_for(user: User, pk: int) -> BankEntry:
 
 
 def bank_statements_visible_to(user: User) -> QuerySet[BankStatement]:
-    if not may_do_bank_work(user):
+    if not does_bank_work(user):
         raise PermissionDenied("Bank statements are for finance.", code="forbidden")
     return BankStatement.objects.all()
 
@@ -43,8 +41,6 @@ def bank_statements_visible_to(user: User) -> QuerySet[BankStatement]:
 def finance_day(user: User) -> dict[str, Any]:
     """What else waits for finance, for the bank page (finance's start page): pending
     override requests (those the user may decide marked), active credit holds."""
-    from raktas.credit.models import OverrideStatus
-    from raktas.credit.selectors import holds_visible_to, overrides_to_decide, overrides_visible_to
 
     pending = list(
         overrides_visible_to(user)
@@ -63,6 +59,6 @@ def finance_day(user: User) -> dict[str, Any]:
 
 def bank_entries_waiting(user: User) -> int | None:
     """How many entries wait in the queue; None for a user who does no bank work."""
-    if not may_do_bank_work(user):
+    if not does_bank_work(user):
         return None
     return BankEntry.objects.filter(status=BankEntryStatus.UNMATCHED).count()

@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class CatalogConfig(AppConfig):
+class CatalogConfig(appconfig.RaktasAppConfig):
     name = "raktas.catalog"
     label = "catalog"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -17,8 +17,6 @@ from raktas.catalog.models import PriceColumn
 from raktas.clients.models import Client, Contact, Segment
 from raktas.clients.schemas import (
     ClientCreateIn,
-    ClientFilters,
-    ClientListOut,
     ClientOut,
     ClientPatchIn,
     ContactCreateIn,
@@ -26,14 +24,14 @@ from raktas.clients.schemas import (
     ContactOut,
     ContactPatchIn,
     CreditIn,
+    TimelineOut,
 )
 from raktas.clients.selectors import (
-    Account,
-    account_totals,
-    clients_visible_to,
     contacts_visible_to,
+    get_account_client_for,
     get_client_for,
     get_contact_for,
+    timeline_visible_to,
 )
 from raktas.clients.services import (
     client_create,
@@ -45,7 +43,6 @@ from raktas.clients.services import (
 )
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.search import matches, search_term
-from raktas.org.access import scope_for
 from raktas.org.models import User
 
 router = Router()
@@ -82,47 +79,6 @@ def _client_data(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _with_related(qs: QuerySet[Client]) -> QuerySet[Client]:
     return qs.select_related(*_CLIENT_RELATED)
-
-
-@router.get("/clients", response=Page[ClientListOut], summary="List the clients you may see")
-def list_clients(
-    request: HttpRequest, filters: Query[ClientFilters], page: Query[PageParams]
-) -> dict[str, Any]:
-    user = current_user(request)
-    qs = _with_related(clients_visible_to(user))
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.segment is not None:
-        qs = qs.filter(segment_id=filters.segment)
-    if filters.tier:
-        qs = qs.filter(tier=filters.tier)
-    if filters.owner is not None:
-        qs = qs.filter(owner_id=filters.owner)
-    if filters.q:
-        term = filters.q.strip()
-        # Legal name and city without regard to case or diacritics (raktas.core.search).
-        qs = qs.filter(
-            matches(search_term(term))
-            | Q(registration_code__icontains=term)
-            | Q(vat_code__icontains=term)
-        )
-    qs = qs.order_by("legal_name", "id")
-    scope = scope_for(user)
-
-    def add_balances(rows: list[Client]) -> list[Client]:
-        # The account (balance, overdue) is the book's, finance's and the director's,
-        # not the order desk's (ledger.selectors.account_clients_visible_to).
-        mine = {c.pk for c in rows if scope.all_clients or c.owner_id in scope.kam_ids}
-        # Balances for this page only: one grouped query per ledger table over at
-        # most `limit` clients, never a subquery per client of the book.
-        accounts = account_totals(sorted(mine)) if mine else {}
-        for client in rows:
-            account = accounts.get(client.pk, Account()) if client.pk in mine else None
-            client.balance = account.balance if account else None  # type: ignore[attr-defined]
-            client.overdue = account.overdue if account else None  # type: ignore[attr-defined]
-        return rows
-
-    return paginate(qs, page, page_hook=add_balances, ids_first=True)
 
 
 @router.get("/clients/{client_id}", response=ClientOut, summary="One client")
@@ -227,3 +183,18 @@ def delete_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     contact = get_contact_for(user, contact_id)
     contact_delete(by=user, contact=contact)
     return {"id": contact_id, "deleted": True}
+
+
+# --- timeline ---------------------------------------------------------------------
+
+
+@router.get(
+    "/clients/{client_id}/timeline",
+    response=Page[TimelineOut],
+    summary="The client's timeline: credit, dunning, promises, tasks (newest first)",
+)
+def client_timeline(request: HttpRequest, client_id: int, page: Query[PageParams]) -> Any:
+    user = current_user(request)
+    client = get_account_client_for(user, client_id)
+    qs = timeline_visible_to(user).filter(client=client).select_related("actor")
+    return paginate(qs.order_by("-at", "-id"), page)

@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class ClientsConfig(AppConfig):
+class ClientsConfig(appconfig.RaktasAppConfig):
     name = "raktas.clients"
     label = "clients"

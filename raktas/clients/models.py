@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from raktas.core.messages import render
 from raktas.core.money import MoneyField
 from raktas.core.search import client_search_text, contact_search_text
 
@@ -145,3 +146,47 @@ class Contact(models.Model):
         ):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
+
+
+# The kinds of timeline event and their labels, registered by the apps that write
+# them (``raktas.clients.timeline.register_kinds``).
+TIMELINE_KINDS: dict[str, Any] = {}
+
+
+class TimelineEvent(models.Model):
+    """One line of the client's history, written by any context (credit control,
+    collection, …) through ``raktas.clients.timeline.timeline_add``. Visible to whoever
+    sees the client's account (``raktas.org.access.sees_account``)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    # What kind of event: a code registered by the app that writes it, with its label
+    # (``raktas.clients.timeline.register_kinds``).
+    kind = models.CharField(max_length=24)
+    text = models.TextField()  # in English; see display_text
+    # The message (an English template) and its parameters, rendered in the reader's
+    # language (raktas.core.messages). Empty for events written before messages were kept.
+    message = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    # A path inside the app (e.g. "/api/v1/credit/overrides/12"); empty when none.
+    link = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["client", "-at"], name="clients_timeline_client_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.kind}: {self.text[:40]}"
+
+    @property
+    def display_text(self) -> str:
+        """The event in the active language."""
+        return render(self.message, self.params) if self.message else self.text
+
+    @property
+    def kind_label(self) -> str:
+        """The kind's label in the active language (the code if nobody registered it)."""
+        return str(TIMELINE_KINDS.get(self.kind, self.kind))

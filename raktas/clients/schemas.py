@@ -152,3 +152,12 @@ class ContactPatchIn(In):
     phone: str | None = None
     email: str | None = None
     external_id: str | None = None
+
+
+class TimelineOut(Out):
+    id: int
+    at: dt.datetime
+    kind: str
+    text: str
+    link: str
+    actor: UserRef | None

@@ -11,8 +11,8 @@ from raktas.audit.services import record, snapshot
 from raktas.clients.models import Client, Contact
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.services import assign, validate
-from raktas.org.access import Action, holds_client_owner, require
-from raktas.org.models import Role, User
+from raktas.org.access import Action, holds_client_owner, may_own_clients, require
+from raktas.org.models import User
 
 CLIENT_AUDIT_FIELDS = (
     "external_id",
@@ -51,7 +51,7 @@ CONTACT_FIELDS = ("external_id", "name", "position", "buying_role", "phone", "em
 
 
 def _check_owner(by: User, owner: User) -> None:
-    if not owner.has_role(Role.KAM, Role.HEAD_OF_SALES):
+    if not may_own_clients(owner):
         raise ValidationFailed("owner: the owner must be a key account manager", field="owner")
     if not holds_client_owner(by, owner.pk):
         raise ValidationFailed("owner: you may not give clients to this person", field="owner")

@@ -1,5 +1,5 @@
 """Collection: dunning levels (the director edits them), promises to pay, the client's
-timeline, collection tasks and formal letters.
+collection tasks and formal letters (the client's timeline is ``raktas.clients``').
 
 Reads go through ``raktas.collection.selectors`` (the client's account: 404 when
 invisible); writes through the services, which say 403 when the caller may see but
@@ -17,6 +17,7 @@ from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, paginate
 from raktas.api.schemas import Deleted
 from raktas.audit.services import access_record
+from raktas.clients.selectors import get_account_client_for
 from raktas.collection.models import CollectionTask, DunningLevel, PromiseToPay
 from raktas.collection.schemas import (
     DunningLevelIn,
@@ -29,7 +30,6 @@ from raktas.collection.schemas import (
     TaskDoneIn,
     TaskFilters,
     TaskOut,
-    TimelineOut,
 )
 from raktas.collection.selectors import (
     collection_tasks_visible_to,
@@ -38,7 +38,6 @@ from raktas.collection.selectors import (
     get_task_for,
     letters_visible_to,
     promises_visible_to,
-    timeline_visible_to,
 )
 from raktas.collection.services import (
     collection_task_done,
@@ -48,7 +47,6 @@ from raktas.collection.services import (
     promise_create,
 )
 from raktas.core.exceptions import NotFound
-from raktas.credit.selectors import get_credit_client_for
 
 router = Router()
 
@@ -120,7 +118,7 @@ def list_promises(
 )
 def client_promises(request: HttpRequest, client_id: int, page: Query[PageParams]) -> Any:
     user = current_user(request)
-    client = get_credit_client_for(user, client_id)
+    client = get_account_client_for(user, client_id)
     qs = promises_visible_to(user).filter(client=client).select_related("client", "recorded_by")
     return paginate(qs.order_by("-promised_on", "-id"), page)
 
@@ -132,7 +130,7 @@ def client_promises(request: HttpRequest, client_id: int, page: Query[PageParams
 )
 def create_promise(request: HttpRequest, client_id: int, payload: PromiseIn) -> Status:
     user = current_user(request)
-    client = get_credit_client_for(user, client_id)
+    client = get_account_client_for(user, client_id)
     promise = promise_create(
         by=user,
         client=client,
@@ -143,21 +141,6 @@ def create_promise(request: HttpRequest, client_id: int, payload: PromiseIn) -> 
     return Status(
         201, PromiseToPay.objects.select_related("client", "recorded_by").get(pk=promise.pk)
     )
-
-
-# --- timeline ---------------------------------------------------------------------
-
-
-@router.get(
-    "/clients/{client_id}/timeline",
-    response=Page[TimelineOut],
-    summary="The client's timeline: credit, dunning, promises, tasks (newest first)",
-)
-def client_timeline(request: HttpRequest, client_id: int, page: Query[PageParams]) -> Any:
-    user = current_user(request)
-    client = get_credit_client_for(user, client_id)
-    qs = timeline_visible_to(user).filter(client=client).select_related("actor")
-    return paginate(qs.order_by("-at", "-id"), page)
 
 
 # --- tasks ------------------------------------------------------------------------
@@ -205,7 +188,7 @@ def task_done(request: HttpRequest, task_id: int, payload: TaskDoneIn) -> Collec
 )
 def client_letters(request: HttpRequest, client_id: int, page: Query[PageParams]) -> Any:
     user = current_user(request)
-    client = get_credit_client_for(user, client_id)
+    client = get_account_client_for(user, client_id)
     qs = letters_visible_to(user).filter(client=client).select_related("client").defer("pdf")
     return paginate(qs.order_by("-created_at", "-id"), page)
 

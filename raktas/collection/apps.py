@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class CollectionConfig(AppConfig):
+class CollectionConfig(appconfig.RaktasAppConfig):
     name = "raktas.collection"
     label = "collection"

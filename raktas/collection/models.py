@@ -1,5 +1,5 @@
 """Collection: dunning levels and what the daily run did, call tasks, formal letters,
-promises to pay, and the client's timeline."""
+and promises to pay."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from raktas.core.messages import render
 from raktas.core.money import MoneyField
 
 
@@ -92,7 +93,7 @@ class CollectionTask(models.Model):
     kind = models.CharField(max_length=20, choices=TaskKind.choices)
     title = models.CharField(max_length=200)  # in English; see display_title
     # The title's message (an English template) and parameters, rendered in the
-    # reader's language (raktas.collection.timeline). Empty for tasks written before.
+    # reader's language (raktas.core.messages). Empty for tasks written before.
     title_message = models.CharField(max_length=200, blank=True)
     title_params = models.JSONField(default=dict, blank=True)
     detail = models.TextField(blank=True)
@@ -122,8 +123,6 @@ class CollectionTask(models.Model):
     @property
     def display_title(self) -> str:
         """The title in the active language."""
-        from raktas.collection.timeline import render
-
         return render(self.title_message, self.title_params) if self.title_message else self.title
 
 
@@ -188,48 +187,12 @@ class PromiseToPay(models.Model):
 
 
 class TimelineKind(models.TextChoices):
-    OVERRIDE_REQUESTED = "override_requested", _("Credit override requested")
-    OVERRIDE_DECIDED = "override_decided", _("Credit override decided")
-    HOLD_SET = "hold_set", _("Shipments stopped")
-    HOLD_LIFTED = "hold_lifted", _("Shipments released")
+    """What collection writes on a client's timeline (``raktas.clients.timeline``)."""
+
     REMINDER = "reminder", _("Reminder e-mail")
     CALL_TASK = "call_task", _("Call task")
     LETTER = "letter", _("Formal letter")
-    LEGAL = "legal", _("Handed over to legal")
     PROMISE = "promise", _("Promise to pay")
     PROMISE_KEPT = "promise_kept", _("Promise kept")
     PROMISE_BROKEN = "promise_broken", _("Promise broken")
-    SCORE = "score", _("Credit score changed")
     TASK_DONE = "task_done", _("Collection task done")
-
-
-class TimelineEvent(models.Model):
-    """One line of the client's history. Visible to whoever sees the client's account."""
-
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="timeline")
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=24, choices=TimelineKind.choices)
-    text = models.TextField()  # in English; see display_text
-    # The message (an English template) and its parameters, rendered in the reader's
-    # language (raktas.collection.timeline). Empty for events written before.
-    message = models.CharField(max_length=200, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    # A path inside the app (e.g. "/api/v1/credit/overrides/12"); empty when none.
-    link = models.CharField(max_length=255, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["client", "-at"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d} {self.kind}: {self.text[:40]}"
-
-    @property
-    def display_text(self) -> str:
-        """The event in the active language."""
-        from raktas.collection.timeline import render
-
-        return render(self.message, self.params) if self.message else self.text

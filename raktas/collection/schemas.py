@@ -73,15 +73,6 @@ class PromiseFilters(Schema):
     client: int | None = Field(None, description="Client id")
 
 
-class TimelineOut(Out):
-    id: int
-    at: dt.datetime
-    kind: str
-    text: str
-    link: str
-    actor: UserRef | None
-
-
 class TaskOut(Out):
     id: int
     client: ClientRef

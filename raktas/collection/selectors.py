@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from raktas.clients.selectors import account_clients_visible_to
 from raktas.collection.models import (
     CollectionTask,
     DunningLetter,
@@ -17,10 +18,8 @@ from raktas.collection.models import (
     PromiseToPay,
     TaskKind,
     TaskStatus,
-    TimelineEvent,
 )
 from raktas.core.exceptions import NotFound
-from raktas.ledger.selectors import account_clients_visible_to
 from raktas.org.access import today
 from raktas.org.models import User
 
@@ -32,10 +31,6 @@ def dunning_levels() -> QuerySet[DunningLevel]:
 
 def promises_visible_to(user: User) -> QuerySet[PromiseToPay]:
     return PromiseToPay.objects.filter(client__in=account_clients_visible_to(user))
-
-
-def timeline_visible_to(user: User) -> QuerySet[TimelineEvent]:
-    return TimelineEvent.objects.filter(client__in=account_clients_visible_to(user))
 
 
 def collection_tasks_visible_to(user: User) -> QuerySet[CollectionTask]:

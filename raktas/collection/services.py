@@ -10,8 +10,9 @@ The daily run (``collection_run``), for the day ``as_of``:
    open promise not yet due are left alone;
 3. performs each level's action once per client for the invoices that reached it:
    reminder e-mail, call task for the KAM, formal letter (PDF, e-mailed), stop
-   shipments or legal handover (credit holds that ``order_submit`` respects);
-4. lifts the holds the run set once nothing is overdue past the level that set them.
+   shipments or legal handover (credit holds that ``order_submit`` respects)
+   — credit control sets the hold (``DunningEscalated``) and lifts it in its own
+   daily review once nothing is overdue past the level that set it.
 
 Each client is handled in its own transaction, so one failure (an SMTP error) leaves
 that client for the next run and the others done.
@@ -36,6 +37,8 @@ from django.utils.translation import gettext_noop
 
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import BuyingRole, Client
+from raktas.clients.timeline import timeline_add
+from raktas.collection.events import DunningEscalated
 from raktas.collection.letters import LetterLine, render_letter
 from raktas.collection.models import (
     CollectionTask,
@@ -48,21 +51,15 @@ from raktas.collection.models import (
     TaskKind,
     TaskStatus,
 )
-from raktas.collection.timeline import (
-    day_param,
-    message_param,
-    money_param,
-    render_english,
-    timeline_add,
-)
+from raktas.core import formatting
+from raktas.core.events import publish
 from raktas.core.exceptions import Conflict, PermissionDenied, ValidationFailed
+from raktas.core.messages import day_param, message_param, money_param, render_english
 from raktas.core.money import ZERO, q2
 from raktas.core.services import assign, validate
-from raktas.credit.models import CreditHold, HoldKind
 from raktas.ledger.models import Invoice, Payment
-from raktas.org.access import holds_client_owner, today
-from raktas.org.models import Role, User
-from raktas.web import formatting
+from raktas.org.access import sets_company_rules, today, works_debt
+from raktas.org.models import User
 
 logger = logging.getLogger("raktas.collection")
 
@@ -111,14 +108,8 @@ def language_of(client: Client) -> str:
 # --- who may do what ------------------------------------------------------------------
 
 
-def may_work_debt(user: User, client: Client) -> bool:
-    """Record promises, close collection tasks: the client's book holders (owner,
-    deputy, head, director) and finance."""
-    return user.has_role(Role.FINANCE) or holds_client_owner(user, client.owner_id)
-
-
 def _require_director(user: User) -> None:
-    if not user.has_role(Role.DIRECTOR):
+    if not sets_company_rules(user):
         raise PermissionDenied("Only the commercial director sets the dunning levels.")
 
 
@@ -175,7 +166,7 @@ def promise_create(
     note: str = "",
 ) -> PromiseToPay:
     """Record that the client promised to pay ``amount`` by ``promised_on``."""
-    if not may_work_debt(by, client):
+    if not works_debt(by, client):
         raise PermissionDenied("This client is not in your book.", code="not_your_client")
     amount = Decimal(amount)
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
@@ -300,7 +291,7 @@ def promises_settle(*, client_id: int | None = None, as_of: dt.date | None = Non
 def collection_task_done(*, by: User, task: CollectionTask, outcome: str = "") -> CollectionTask:
     """Close a call or follow-up task, saying what came of it."""
     task = CollectionTask.objects.select_for_update().select_related("client").get(pk=task.pk)
-    if task.assigned_to_id != by.pk and not may_work_debt(by, task.client):
+    if task.assigned_to_id != by.pk and not works_debt(by, task.client):
         raise PermissionDenied("This task is not yours.", code="not_your_task")
     if task.status == TaskStatus.DONE:
         raise Conflict("This task is already done.", code="task_done")
@@ -344,7 +335,6 @@ class RunReport:
     tasks: int = 0
     letters: int = 0
     holds: int = 0
-    holds_lifted: int = 0
     promises_kept: int = 0
     promises_broken: int = 0
     failed_clients: list[int] = field(default_factory=list)
@@ -524,39 +514,18 @@ def _act(
             },
         )
         return "task"
-    # stop_shipments / legal_handover: credit holds that order_submit respects.
-    from raktas.credit.services import credit_hold_set
-
-    kind = HoldKind.LEGAL if action == DunningAction.LEGAL_HANDOVER else HoldKind.STOP_SHIPMENTS
-    credit_hold_set(
-        client=client,
-        kind=kind,
-        reason=f"{level.name}: {numbers} overdue, {total_due} {client.currency}",
-        dunning_level_id=level.pk,
+    # stop_shipments / legal_handover: credit control holds the client's orders
+    # (raktas.credit subscribes); it lifts the hold itself once nothing is overdue past
+    # this level any more (its daily holds review).
+    publish(
+        DunningEscalated(
+            client=client,
+            level=level,
+            reason=f"{level.name}: {numbers} overdue, {total_due} {client.currency}",
+        )
     )
     report.holds += 1
-    return "legal" if kind == HoldKind.LEGAL else "hold"
-
-
-def _lift_settled_holds(client: Client, on: dt.date, report: RunReport) -> None:
-    from raktas.credit.services import credit_hold_lift
-
-    holds = CreditHold.objects.filter(
-        client=client, lifted_at__isnull=True, dunning_level__isnull=False
-    ).select_related("dunning_level")
-    for hold in holds:
-        level = hold.dunning_level
-        assert level is not None
-        cutoff = on - dt.timedelta(days=level.days_overdue)
-        still = Invoice.objects.filter(
-            client=client, open_amount__gt=0, due_date__lte=cutoff
-        ).exists()
-        if not still:
-            credit_hold_lift(
-                hold=hold,
-                reason=f"nothing is overdue {level.days_overdue}+ days any more",
-            )
-            report.holds_lifted += 1
+    return "legal" if action == DunningAction.LEGAL_HANDOVER else "hold"
 
 
 def _paused_clients(on: dt.date) -> set[int]:
@@ -589,12 +558,7 @@ def collection_run(*, as_of: dt.date | None = None) -> RunReport:
         for invoice in overdue.iterator(chunk_size=2000):
             if invoice.client_id not in paused:
                 by_client[invoice.client_id].append(invoice)
-    held = set(
-        CreditHold.objects.filter(lifted_at__isnull=True, dunning_level__isnull=False).values_list(
-            "client_id", flat=True
-        )
-    )
-    for client_id in sorted(set(by_client) | held):
+    for client_id in sorted(by_client):
         try:
             with transaction.atomic():
                 _run_client(client_id, by_client.get(client_id, []), levels, on, report)
@@ -664,4 +628,3 @@ def _run_client(
                 "outcome": outcome,
             },
         )
-    _lift_settled_holds(client, on, report)

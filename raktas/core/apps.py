@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class CoreConfig(AppConfig):
+class CoreConfig(appconfig.RaktasAppConfig):
     name = "raktas.core"
     label = "core"

@@ -7,9 +7,17 @@ names the input at fault when there is one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class DomainError(Exception):
-    """A request the domain refuses. Maps to HTTP 400/409/422 by subclass."""
+    """A request the domain refuses. Maps to HTTP 400/409/422 by subclass.
+
+    ``after_rollback``: work that must be done *because* of the refusal and survive
+    its rollback (credit control records an override request for a refused order).
+    The service that lets the error out runs it in a transaction of its own once its
+    own transaction has rolled back (``raktas.core.services.refusals_recorded``)."""
 
     status = 422
     code = "domain_error"
@@ -20,6 +28,13 @@ class DomainError(Exception):
         if code:
             self.code = code
         self.field = field
+        self.after_rollback: list[Callable[[], Any]] = []
+
+    def user_message(self) -> str | None:
+        """The refusal for a person, in the active language, or None to let the page
+        choose by code and field (``raktas.core.errors.message_for``). Subclasses
+        that carry figures (a credit refusal) override it."""
+        return None
 
 
 class ValidationFailed(DomainError):

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import models
 from django.db.models.expressions import Combinable, register_combinable_fields
 
+from raktas.core.exceptions import ValidationFailed
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY_DIGITS = 18
@@ -20,7 +22,6 @@ def q2(value: Decimal) -> Decimal:
 
 def parse_decimal(raw: object, *, field: str) -> Decimal:
     """Parse user input into a Decimal, accepting a decimal comma; raise with the field name."""
-    from raktas.core.exceptions import ValidationFailed
 
     if isinstance(raw, Decimal):
         value = raw

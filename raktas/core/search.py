@@ -49,6 +49,14 @@ def search_term(text: str) -> str:
     return fold(" ".join(text.split()))
 
 
+def search_words(text: str) -> list[str]:
+    """The folded words of a search box's input, punctuation and quotes dropped, each
+    once, longest first (the most selective condition first)."""
+    folded = fold(text)
+    cleaned = "".join(c if c.isalnum() else " " for c in folded)
+    return sorted(set(cleaned.split()), key=lambda w: (-len(w), w))
+
+
 def matches(term: str, field: str = "search_text") -> Q:
     """Rows whose stored search column contains the (already folded) ``term``."""
     return Q(**{f"{field}__contains": term})

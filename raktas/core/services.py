@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
-from raktas.core.exceptions import ValidationFailed
+from raktas.core.exceptions import DomainError, ValidationFailed
+
+
+def refusals_recorded[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Wrap an atomic service (put it *outside* ``transaction.atomic``): when it lets a
+    ``DomainError`` out, run the error's ``after_rollback`` work, each in a
+    transaction of its own, after the service's transaction has rolled back, then
+    re-raise. A subscriber that vetoes a change (``raktas.core.events``) can so leave a
+    record of the refusal without the lower app knowing what that record is.
+
+    (A caller who wraps the service in an outer transaction and rolls that back on
+    the error loses the record with it.)"""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as error:
+            for follow_up in error.after_rollback:
+                with transaction.atomic():
+                    follow_up()
+            raise
+
+    return wrapper
 
 
 def first_error(exc: ValidationError) -> ValidationFailed:

@@ -16,6 +16,7 @@ from ninja import Query, Router, Status
 
 from raktas.api.auth import current_user
 from raktas.api.pagination import Page, PageParams, paginate
+from raktas.clients.selectors import get_account_client_for
 from raktas.core.exceptions import PermissionDenied
 from raktas.credit.models import CreditHold, CreditScore, OverrideRequest
 from raktas.credit.schemas import (
@@ -32,7 +33,6 @@ from raktas.credit.schemas import (
 from raktas.credit.scoring import credit_score_compute, credit_score_refresh
 from raktas.credit.selectors import (
     active_holds,
-    get_credit_client_for,
     get_hold_for,
     get_override_for,
     overrides_to_decide,
@@ -47,7 +47,7 @@ from raktas.credit.services import (
     override_reject,
     refusals_for,
 )
-from raktas.org.access import Action, has_right
+from raktas.org.access import changes_credit
 from raktas.org.models import User
 
 router = Router()
@@ -63,7 +63,7 @@ _OVERRIDE_RELATED = ("order", "client__owner__team", "requested_by", "decided_by
 def credit_status(
     request: HttpRequest, client_id: int, params: Query[CreditPreviewParams]
 ) -> dict[str, Any]:
-    client = get_credit_client_for(current_user(request), client_id)
+    client = get_account_client_for(current_user(request), client_id)
     exposure = exposure_of(client)
     out: dict[str, Any] = {
         "client": client,
@@ -150,7 +150,7 @@ def reject_override(request: HttpRequest, override_id: int, payload: DecisionIn)
 )
 def set_hold(request: HttpRequest, client_id: int, payload: HoldIn) -> Status:
     user = current_user(request)
-    client = get_credit_client_for(user, client_id)
+    client = get_account_client_for(user, client_id)
     hold = credit_hold_set(client=client, kind=payload.kind, reason=payload.reason, by=user)
     return Status(201, get_hold_for(user, hold.pk))
 
@@ -173,7 +173,7 @@ def lift_hold(request: HttpRequest, hold_id: int, payload: LiftIn) -> CreditHold
     summary="The client's credit score, grade, factors and suggested limit",
 )
 def credit_score(request: HttpRequest, client_id: int) -> Any:
-    client = get_credit_client_for(current_user(request), client_id)
+    client = get_account_client_for(current_user(request), client_id)
     stored = CreditScore.objects.filter(client=client).first()
     if stored is not None:
         return stored
@@ -197,8 +197,8 @@ def credit_score(request: HttpRequest, client_id: int) -> Any:
 )
 def refresh_credit_score(request: HttpRequest, client_id: int) -> CreditScore:
     user = current_user(request)
-    client = get_credit_client_for(user, client_id)
-    if not has_right(user, Action.CLIENT_CREDIT):
+    client = get_account_client_for(user, client_id)
+    if not changes_credit(user):
         raise PermissionDenied("Only finance or the director recompute scores on demand.")
     score = credit_score_refresh(client)
     score.computed_at = score.computed_at or timezone.now()

@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class CreditConfig(AppConfig):
+class CreditConfig(appconfig.RaktasAppConfig):
     name = "raktas.credit"
     label = "credit"

@@ -171,3 +171,14 @@ class CreditScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.score} ({self.grade})"
+
+
+class TimelineKind(models.TextChoices):
+    """What credit control writes on a client's timeline (``raktas.clients.timeline``)."""
+
+    OVERRIDE_REQUESTED = "override_requested", _("Credit override requested")
+    OVERRIDE_DECIDED = "override_decided", _("Credit override decided")
+    HOLD_SET = "hold_set", _("Shipments stopped")
+    HOLD_LIFTED = "hold_lifted", _("Shipments released")
+    LEGAL = "legal", _("Handed over to legal")
+    SCORE = "score", _("Credit score changed")

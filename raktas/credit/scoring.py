@@ -36,8 +36,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from raktas.clients.models import Client
+from raktas.clients.timeline import timeline_add
+from raktas.collection.models import PromiseStatus, PromiseToPay
+from raktas.core.messages import render_english
 from raktas.core.money import ZERO, q2
 from raktas.credit.models import CreditScore, Grade
+from raktas.credit.services import exposure_of
 from raktas.ledger.models import Allocation, Invoice
 from raktas.org.access import today
 
@@ -54,7 +58,7 @@ LIMIT_FACTORS = {
 
 
 # A text as its message (an English template, marked for translation) and parameters,
-# rendered in the reader's language when shown (raktas.collection.timeline.render):
+# rendered in the reader's language when shown (raktas.core.messages.render):
 # scores are computed at night, in no one's language.
 Text = tuple[str, dict[str, Any]]
 
@@ -95,14 +99,10 @@ class Factor:
 
     @property
     def value(self) -> str:
-        from raktas.collection.timeline import render_english
-
         return render_english(*self.value_text)
 
     @property
     def why(self) -> str:
-        from raktas.collection.timeline import render_english
-
         return render_english(*self.why_text)
 
     def as_dict(self) -> dict[str, Any]:
@@ -128,8 +128,6 @@ class ScoreResult:
 
     @property
     def suggested_limit_why(self) -> str:
-        from raktas.collection.timeline import render_english
-
         return render_english(*self.suggested_limit_text)
 
 
@@ -176,8 +174,6 @@ def _scale(points: int, good: Decimal, bad: Decimal, value: Decimal) -> int:
 
 
 def behaviour_of(client: Client, *, on: dt.date) -> Behaviour:
-    from raktas.collection.models import PromiseStatus, PromiseToPay
-    from raktas.credit.services import exposure_of
 
     since = on - YEAR
     # A reversed (bounced) payment settled nothing: its allocations do not count.
@@ -414,8 +410,6 @@ def credit_score_compute(client: Client, *, on: dt.date | None = None) -> ScoreR
 @transaction.atomic
 def credit_score_refresh(client: Client, *, on: dt.date | None = None) -> CreditScore:
     """Compute and store the client's score; a change of grade lands in the timeline."""
-    from raktas.collection.timeline import timeline_add
-
     result = credit_score_compute(client, on=on)
     previous = CreditScore.objects.select_for_update().filter(client=client).first()
     old_grade = previous.grade if previous else None

@@ -10,18 +10,11 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from raktas.clients.models import Client
+from raktas.clients.selectors import account_clients_visible_to
 from raktas.core.exceptions import NotFound
 from raktas.credit.models import CreditHold, CreditScore, OverrideRequest, OverrideStatus
-from raktas.ledger.selectors import account_clients_visible_to
+from raktas.org.access import decides_for_q
 from raktas.org.models import Role, User
-
-
-def get_credit_client_for(user: User, pk: int) -> Client:
-    """A client whose account (and so credit) the user may see; 404 otherwise."""
-    client = account_clients_visible_to(user).select_related("owner").filter(pk=pk).first()
-    if client is None:
-        raise NotFound("Client not found.")
-    return client
 
 
 def overrides_visible_to(user: User) -> QuerySet[OverrideRequest]:
@@ -29,14 +22,15 @@ def overrides_visible_to(user: User) -> QuerySet[OverrideRequest]:
 
 
 def overrides_to_decide(user: User) -> QuerySet[OverrideRequest]:
-    """Pending requests ``user`` may approve or reject: all for the director; for a
-    head of sales those of their teams' clients that they did not make themselves."""
-    pending = overrides_visible_to(user).filter(status=OverrideStatus.PENDING)
+    """Pending requests ``user`` may approve or reject (``may_decide_override``): those
+    of the clients they decide for (``decides_for``), not made by themselves unless
+    they are the director."""
+    pending = overrides_visible_to(user).filter(
+        decides_for_q(user, prefix="client__"), status=OverrideStatus.PENDING
+    )
     if user.has_role(Role.DIRECTOR):
         return pending
-    if user.has_role(Role.HEAD_OF_SALES):
-        return pending.filter(client__owner__team__head=user).exclude(requested_by=user)
-    return pending.none()
+    return pending.exclude(requested_by=user)
 
 
 def get_override_for(user: User, pk: int) -> OverrideRequest:

@@ -17,8 +17,6 @@ order at once, so the override admits exactly that order, for that amount, once.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,12 +25,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import Client, ClientStatus
-from raktas.collection.timeline import money_param, order_param, timeline_add
+from raktas.clients.timeline import timeline_add
 from raktas.core.exceptions import Conflict, DomainError, PermissionDenied, ValidationFailed
+from raktas.core.formatting import money
+from raktas.core.messages import money_param, order_param
 from raktas.core.money import ZERO, q2
 from raktas.credit.models import (
     CreditHold,
@@ -44,7 +45,8 @@ from raktas.credit.models import (
 from raktas.ledger.models import Invoice
 from raktas.ledger.selectors import client_balance
 from raktas.orders.models import OPEN_EXPOSURE_STATUSES, Order, OrderStatus
-from raktas.org.access import Action, has_right, today
+from raktas.orders.services import order_submit
+from raktas.org.access import changes_credit, decides_for, today
 from raktas.org.models import Role, User
 
 OVERRIDE_AUDIT_FIELDS = (
@@ -190,6 +192,48 @@ class CreditRefused(DomainError):
             f"Refused by credit control: {text}", code=refusals[0].code, field="client"
         )
 
+    def user_message(self) -> str:
+        """The credit check's reasons with the figures, in the reader's language."""
+        exposure = self.exposure
+        cur = exposure.currency
+        parts = [_("Credit control refused the order.")]
+        for refusal in self.refusals:
+            if refusal.code == RefusalCode.BLOCKED:
+                parts.append(_("The client is blocked."))
+            elif refusal.code == RefusalCode.STOP_SHIPMENTS:
+                parts.append(_("Shipments to this client are stopped."))
+            elif refusal.code == RefusalCode.OVERDUE:
+                parts.append(
+                    _("%(amount)s is overdue by more than %(days)s days.")
+                    % {
+                        "amount": money(exposure.overdue_past_grace, cur),
+                        "days": exposure.grace_days,
+                    }
+                )
+            elif refusal.code == RefusalCode.CREDIT_LIMIT:
+                after = exposure.exposure + self.order.gross_total
+                parts.append(
+                    _(
+                        "Exposure %(exposure)s with this order %(order)s would be over the "
+                        "credit limit %(limit)s by %(over)s."
+                    )
+                    % {
+                        "exposure": money(exposure.exposure, cur),
+                        "order": money(self.order.gross_total, cur),
+                        "limit": money(exposure.credit_limit, cur),
+                        "over": money(after - exposure.credit_limit, cur),
+                    }
+                )
+        if self.override is not None:
+            parts.append(
+                _(
+                    "Override request #%(number)s is waiting for the head of sales or the "
+                    "commercial director."
+                )
+                % {"number": self.override.pk}
+            )
+        return " ".join(parts)
+
     def note_override(self, override: OverrideRequest) -> None:
         self.override = override
         self.message = (
@@ -214,8 +258,9 @@ def _lock_client(client_id: int) -> Client:
 def admit_order(*, order: Order, by: User) -> None:
     """Admit ``order`` under credit control, or raise ``CreditRefused``.
 
-    Call inside the transaction that moves the order to submitted (``order_submit``):
-    the check and the admission commit together or not at all.
+    Runs inside the transaction that moves the order to submitted: ``order_submit``
+    publishes ``OrderSubmitting`` and this app's handler calls it, so the check and the
+    admission commit together or not at all.
     """
     client = _lock_client(order.client_id)
     approved = (
@@ -237,31 +282,14 @@ def admit_order(*, order: Order, by: User) -> None:
     exposure = exposure_of(client)
     refusals = refusals_for(exposure, order.gross_total)
     if refusals:
-        raise CreditRefused(order=order, exposure=exposure, refusals=refusals)
-
-
-def opens_override_on_refusal[**P, R](func: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a service whose transaction may end in ``CreditRefused``: after that
-    transaction has rolled back, open (or refresh) the order's override request in a
-    transaction of its own, then let the refusal go on to the caller.
-
-    The request is written outside the refused transaction on purpose: a refusal
-    rolls back the submission, and the request must survive that rollback. (A caller
-    who wraps the service in an outer transaction and rolls that back on the error
-    loses the request with it.)
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except CreditRefused as refusal:
-            by = kwargs.get("by")
-            if isinstance(by, User):
-                refusal.note_override(override_open(refusal=refusal, by=by))
-            raise
-
-    return wrapper
+        refusal = CreditRefused(order=order, exposure=exposure, refusals=refusals)
+        # The request must survive the refused submission's rollback: the submitting
+        # service runs this afterwards in a transaction of its own
+        # (raktas.core.services.refusals_recorded).
+        refusal.after_rollback.append(
+            lambda: refusal.note_override(override_open(refusal=refusal, by=by))
+        )
+        raise refusal
 
 
 @transaction.atomic
@@ -316,16 +344,12 @@ def override_open(*, refusal: CreditRefused, by: User) -> OverrideRequest:
 
 
 def may_decide_override(user: User, override: OverrideRequest) -> bool:
-    """The commercial director, or the head of sales of the team of the client's owner.
-
-    Nobody but the director decides a request they made themselves (four eyes).
-    """
-    if user.has_role(Role.DIRECTOR):
-        return True
-    if not user.has_role(Role.HEAD_OF_SALES) or override.requested_by_id == user.pk:
+    """Whoever decides for the client (``decides_for``: the head of sales of the team
+    of the client's owner, or the commercial director). Nobody but the director
+    decides a request they made themselves (four eyes)."""
+    if not decides_for(user, override.client):
         return False
-    owner = override.client.owner
-    return owner.team is not None and owner.team.head_id == user.pk
+    return override.requested_by_id != user.pk or user.has_role(Role.DIRECTOR)
 
 
 def _decision(by: User, override_pk: int, reason: str) -> OverrideRequest:
@@ -393,8 +417,6 @@ def override_approve(*, by: User, override: OverrideRequest, reason: str) -> Ove
     The order must still be the draft that was refused, for the same amount: if it
     changed, the request is refused with ``order_changed`` and the KAM submits again.
     """
-    from raktas.orders.services import order_submit
-
     # Lock order first, then request: the order a submission and override_open lock
     # in that order too, so the two never wait on each other in a cycle.
     order = Order.objects.select_for_update().get(pk=override.order_id)
@@ -446,7 +468,7 @@ def credit_hold_set(
     """Stop new orders for ``client`` (idempotent: an active hold of that kind stays)."""
     if kind not in HoldKind.values:
         raise ValidationFailed(f"kind: must be one of {', '.join(HoldKind.values)}", field="kind")
-    if by is not None and not has_right(by, Action.CLIENT_CREDIT):
+    if by is not None and not changes_credit(by):
         raise PermissionDenied("Only finance or the director set credit holds.")
     _lock_client(client.pk)
     existing = CreditHold.objects.filter(client=client, kind=kind, lifted_at__isnull=True).first()
@@ -475,7 +497,7 @@ def credit_hold_set(
 @transaction.atomic
 def credit_hold_lift(*, hold: CreditHold, reason: str, by: User | None = None) -> CreditHold:
     """Lift a hold: finance or the director by hand, or the collection run (``by=None``)."""
-    if by is not None and not has_right(by, Action.CLIENT_CREDIT):
+    if by is not None and not changes_credit(by):
         raise PermissionDenied("Only finance or the director lift credit holds.")
     if not reason.strip():
         raise ValidationFailed("reason: say why", field="reason")
@@ -504,3 +526,29 @@ def credit_hold_lift(*, hold: CreditHold, reason: str, by: User | None = None) -
         actor=by,
     )
     return hold
+
+
+def dunning_holds_review(*, as_of: dt.date | None = None) -> int:
+    """Lift the holds the dunning run set (``DunningEscalated``) once nothing of the
+    client is overdue past the level that set them any more; returns how many were
+    lifted. Part of the daily work (``raktas collect``), after the collection run."""
+    on = as_of or today()
+    lifted = 0
+    holds = (
+        CreditHold.objects.filter(lifted_at__isnull=True, dunning_level__isnull=False)
+        .select_related("dunning_level")
+        .order_by("client_id", "id")
+    )
+    for hold in holds:
+        level = hold.dunning_level
+        assert level is not None
+        cutoff = on - dt.timedelta(days=level.days_overdue)
+        still = Invoice.objects.filter(
+            client_id=hold.client_id, open_amount__gt=0, due_date__lte=cutoff
+        ).exists()
+        if not still:
+            credit_hold_lift(
+                hold=hold, reason=f"nothing is overdue {level.days_overdue}+ days any more"
+            )
+            lifted += 1
+    return lifted

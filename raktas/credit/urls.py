@@ -1,4 +1,4 @@
-"""Pages of credit control and collection, mounted at /credit/ (raktas/urls.py)."""
+"""Pages of credit control, mounted at /credit/ (raktas/urls.py)."""
 
 from django.urls import path
 
@@ -12,7 +12,4 @@ urlpatterns = [
     path("overrides/<int:pk>/decide/", views.override_decide, name="override_decide"),
     path("holds/<int:pk>/lift/", views.hold_lift, name="hold_lift"),
     path("clients/<int:pk>/", views.client_credit, name="client"),
-    path("clients/<int:pk>/promises/", views.promise_new, name="promise_new"),
-    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
-    path("collection/", views.collection_today, name="collection"),
 ]

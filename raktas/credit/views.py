@@ -1,7 +1,7 @@
-"""Pages of credit control and collection: the credit page (override requests to
-decide, holds, weak grades), one override request, a client's credit and collection
-page (exposure, score with its factors, promises, tasks, timeline, letters) and the
-collection worklist of the Today page.
+"""Pages of credit control: the credit page (override requests to decide, holds, weak
+grades), one override request, and a client's credit and collection page (exposure,
+score with its factors, promises, tasks, timeline, letters). Collection's own pages
+(its worklist, promises, tasks) are ``raktas.collection.views``.
 
 Reads go through the scoped selectors (NotFound → 404 page, by the web middleware);
 writes through the services; a refused write comes back as a message.
@@ -9,7 +9,6 @@ writes through the services; a refused write comes back as a message.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,25 +19,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from raktas.banking.selectors import bank_entries_waiting
+from raktas.clients.selectors import get_account_client_for, timeline_visible_to
 from raktas.collection.models import TaskStatus
 from raktas.collection.selectors import (
     collection_tasks_visible_to,
-    get_task_for,
     letters_visible_to,
     promises_visible_to,
-    timeline_visible_to,
-    today_collection,
 )
-from raktas.collection.services import collection_task_done, may_work_debt, promise_create
 from raktas.core.exceptions import DomainError, NotFound, PermissionDenied
-from raktas.core.money import parse_decimal
 from raktas.core.redirects import next_or
 from raktas.credit.models import CreditScore, OverrideStatus
 from raktas.credit.scoring import credit_score_compute
 from raktas.credit.selectors import (
     active_holds,
-    get_credit_client_for,
     get_hold_for,
     get_override_for,
     holds_visible_to,
@@ -53,14 +46,8 @@ from raktas.credit.services import (
     override_approve,
     override_reject,
 )
-from raktas.org.access import Action, has_right, scope_for, signed_in_user
+from raktas.org.access import changes_credit, sees_accounts, signed_in_user, works_debt
 from raktas.org.models import User
-
-
-def _require_account_view(user: User) -> None:
-    scope = scope_for(user)
-    if not (scope.all_clients or scope.kam_ids):
-        raise PermissionDenied("Credit is shown to those who see clients' accounts.")
 
 
 def _refused(request: HttpRequest, error: DomainError) -> None:
@@ -71,7 +58,8 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
 @require_GET
 def credit_home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    _require_account_view(user)
+    if not sees_accounts(user):
+        raise PermissionDenied("Credit is shown to those who see clients' accounts.")
     related = ("order", "client__owner__team", "requested_by", "decided_by")
     to_decide = list(overrides_to_decide(user).select_related(*related).order_by("requested_at"))
     recent = list(
@@ -93,9 +81,8 @@ def credit_home(request: HttpRequest) -> HttpResponse:
             "to_decide": to_decide,
             "recent": recent,
             "holds": holds,
-            "may_lift": has_right(user, Action.CLIENT_CREDIT),
+            "may_lift": changes_credit(user),
             "low_grades": list(low_grades_visible_to(user)[:30]),
-            "bank_waiting": bank_entries_waiting(user),
         },
     )
 
@@ -166,7 +153,7 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 def client_context(user: User, client_pk: int) -> dict[str, Any]:
     """What the client's credit page shows; also usable by the client page."""
-    client = get_credit_client_for(user, client_pk)
+    client = get_account_client_for(user, client_pk)
     exposure = exposure_of(client)
     stored = CreditScore.objects.filter(client=client).first()
     if stored is not None:
@@ -215,8 +202,8 @@ def client_context(user: User, client_pk: int) -> dict[str, Any]:
             .select_related("order", "requested_by", "decided_by")
             .order_by("-requested_at")[:10]
         ),
-        "may_work_debt": may_work_debt(user, client),
-        "may_lift": has_right(user, Action.CLIENT_CREDIT),
+        "may_work_debt": works_debt(user, client),
+        "may_lift": changes_credit(user),
     }
 
 
@@ -224,55 +211,3 @@ def client_context(user: User, client_pk: int) -> dict[str, Any]:
 @require_GET
 def client_credit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "credit/client.html", client_context(signed_in_user(request), pk))
-
-
-@login_required
-@require_POST
-def promise_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    client = get_credit_client_for(user, pk)
-    try:
-        promised_on = dt.date.fromisoformat(request.POST.get("promised_on", ""))
-    except ValueError:
-        messages.error(request, _("Give the promised date as YYYY-MM-DD."))
-        return redirect("credit:client", pk=pk)
-    try:
-        amount = parse_decimal(request.POST.get("amount", ""), field="amount")
-        promise_create(
-            by=user,
-            client=client,
-            promised_on=promised_on,
-            amount=amount,
-            note=request.POST.get("note", ""),
-        )
-        messages.success(request, _("Promise to pay recorded."))
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as error:
-        _refused(request, error)
-    return redirect("credit:client", pk=pk)
-
-
-@login_required
-@require_POST
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    task = get_task_for(user, pk)
-    try:
-        collection_task_done(by=user, task=task, outcome=request.POST.get("outcome", ""))
-        messages.success(request, _("Done: %(task)s") % {"task": task.display_title})
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as error:
-        _refused(request, error)
-    return redirect(next_or(request, reverse("credit:client", args=[task.client_id])))
-
-
-@login_required
-@require_GET
-def collection_today(request: HttpRequest) -> HttpResponse:
-    """The collection worklist: broken promises and dunning calls (the Today page's
-    collection part, also on its own page)."""
-    user = signed_in_user(request)
-    _require_account_view(user)
-    return render(request, "credit/today.html", today_collection(user))

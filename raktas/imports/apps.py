@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class ImportsConfig(AppConfig):
+class ImportsConfig(appconfig.RaktasAppConfig):
     name = "raktas.imports"
     label = "imports"

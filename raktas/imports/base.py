@@ -15,12 +15,14 @@ from typing import Any, ClassVar
 
 from django.db.models import Model
 
+from raktas.analytics.services import refresh_rollups_for
 from raktas.audit.services import record
 from raktas.catalog.models import PriceColumn
 from raktas.core.exceptions import DomainError
 from raktas.imports.cells import Parser
 from raktas.imports.models import ImportRun
-from raktas.org.models import Role, User
+from raktas.org.access import may_own_clients
+from raktas.org.models import User
 
 UNKNOWN_CLIENT = "unknown client"
 KEY_TAKEN = "already in use by a record you may not change"
@@ -160,7 +162,6 @@ class Importer:
         rollups of what ``touch`` recorded up to date."""
         if not self.touched_clients and not self.touched_products:
             return
-        from raktas.analytics.services import refresh_rollups_for
 
         refresh_rollups_for(
             self.touched_clients, product_ids=self.touched_products, since=self.touched_since
@@ -273,7 +274,7 @@ class Importer:
         if user is None:
             self.reject(row, column, "unknown user")
             return None
-        if not user.has_role(Role.KAM, Role.HEAD_OF_SALES):
+        if not may_own_clients(user):
             self.reject(row, column, f"{username} is not a key account manager")
             return None
         return user

@@ -13,7 +13,7 @@ from raktas.api.auth import current_user
 from raktas.api.errors import blame, renamed_fields
 from raktas.api.pagination import Page, PageParams, paginate
 from raktas.clients.models import Client
-from raktas.clients.selectors import get_client_for, with_balances
+from raktas.clients.selectors import get_client_for
 from raktas.core.exceptions import NotFound
 from raktas.core.search import matches, search_term
 from raktas.ledger.models import CreditNote, Invoice, Payment
@@ -42,6 +42,7 @@ from raktas.ledger.selectors import (
     get_payment_for,
     invoices_visible_to,
     payments_visible_to,
+    with_balances,
 )
 from raktas.ledger.services import credit_note_create, payment_allocate, payment_record
 from raktas.org.access import today

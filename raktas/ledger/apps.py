@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class LedgerConfig(AppConfig):
+class LedgerConfig(appconfig.RaktasAppConfig):
     name = "raktas.ledger"
     label = "ledger"

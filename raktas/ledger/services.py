@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +25,13 @@ from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
-from raktas.analytics import rollups
 from raktas.audit.services import record, snapshot
 from raktas.clients.models import Client
+from raktas.core.events import publish
 from raktas.core.exceptions import Conflict, ValidationFailed
 from raktas.core.models import Sequence as NumberSequence
 from raktas.core.money import ZERO, q2
-from raktas.credit.hooks import payment_recorded
+from raktas.ledger.events import CreditNoteIssued, InvoiceIssued, PaymentRecorded
 from raktas.ledger.models import (
     Allocation,
     CreditNote,
@@ -40,7 +41,6 @@ from raktas.ledger.models import (
     Payment,
     PaymentReversal,
 )
-from raktas.orders.models import Order, OrderStatus
 from raktas.org.access import Action, require
 from raktas.org.models import User
 
@@ -56,51 +56,73 @@ def next_credit_note_number() -> str:
     return f"{settings.CREDIT_NOTE_NUMBER_PREFIX}{NumberSequence.next_number('credit_note'):08d}"
 
 
+@dataclass(frozen=True)
+class IssuedLine:
+    """One line of an invoice whose amounts were already computed (an order's line)."""
+
+    line_no: int
+    product_id: int | None
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    net: Decimal
+    vat_rate: Decimal
+    vat: Decimal
+    gross: Decimal
+    cost: Decimal
+
+
 @transaction.atomic
-def invoice_from_order(*, by: User, order: Order, issue_date: dt.date | None = None) -> Invoice:
-    """Issue the invoice of a shipped order and mark the order invoiced.
+def invoice_issue(
+    *,
+    by: User,
+    client: Client,
+    order_id: int,
+    issue_date: dt.date,
+    currency: str,
+    lines: Sequence[IssuedLine],
+    cost_total: Decimal | None = None,
+) -> Invoice:
+    """Issue the invoice document of an order, from its lines as priced on the order.
 
-    The order row is locked first, so two clicks on "invoice" make one invoice.
-    """
-    from raktas.orders.selectors import require_on_order
-    from raktas.orders.services import _move
-
-    require_on_order(by, order, Action.ORDER_INVOICE)
-    order = Order.objects.select_for_update().select_related("client").get(pk=order.pk)
-    if order.status != OrderStatus.SHIPPED:
-        order.move_to(OrderStatus.INVOICED)  # raises IllegalTransition with the reason
-    issue_date = issue_date or timezone.localdate()
-    client = order.client
+    The order's own move to "invoiced" is the caller's (``raktas.orders.services.
+    order_invoice``, which locks the order first, so two clicks make one invoice);
+    the ledger writes the document, its number and the client's due date.
+    ``cost_total`` is the order's (its cost rounded once, not per line) when given."""
+    require(by, Action.ORDER_INVOICE)
+    net = sum((line.net for line in lines), ZERO)
+    vat = sum((line.vat for line in lines), ZERO)
+    gross = sum((line.gross for line in lines), ZERO)
     invoice = Invoice.objects.create(
         number=next_invoice_number(),
         client=client,
-        order=order,
+        order_id=order_id,
         issue_date=issue_date,
         due_date=issue_date + dt.timedelta(days=client.payment_terms_days),
-        currency=order.currency,
-        net_total=order.net_total,
-        vat_total=order.vat_total,
-        gross_total=order.gross_total,
-        cost_total=order.cost_total,
-        open_amount=order.gross_total,
+        currency=currency,
+        net_total=net,
+        vat_total=vat,
+        gross_total=gross,
+        cost_total=sum((line.cost for line in lines), ZERO) if cost_total is None else cost_total,
+        open_amount=gross,
         last_touched_on=issue_date,  # nothing has touched it since its issue
-        settled_on=issue_date if order.gross_total == ZERO else None,
+        settled_on=issue_date if gross == ZERO else None,
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
             line_no=line.line_no,
             product_id=line.product_id,
-            description=f"{line.product.sku} {line.product.name}"[:255],
+            description=line.description[:255],
             quantity=line.quantity,
-            unit_price=line.list_price * (HUNDRED - line.discount_pct) / HUNDRED,
+            unit_price=line.unit_price,
             net=line.net,
             vat_rate=line.vat_rate,
             vat=line.vat,
             gross=line.gross,
-            cost=q2(line.unit_cost * line.quantity),
+            cost=line.cost,
         )
-        for line in order.lines.select_related("product")
+        for line in lines
     )
     record(
         actor=by,
@@ -110,8 +132,7 @@ def invoice_from_order(*, by: User, order: Order, issue_date: dt.date | None = N
             invoice, ("number", "client", "order", "issue_date", "due_date", "gross_total")
         ),
     )
-    rollups.invoice_posted(invoice)  # sales rollups move in the same transaction
-    _move(order, by, OrderStatus.INVOICED)
+    publish(InvoiceIssued(invoice=invoice))  # the sales rollups move in this transaction
     return invoice
 
 
@@ -186,7 +207,7 @@ def invoice_create(
     for line in built:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(built)
-    rollups.invoice_posted(invoice)  # sales rollups move in the same transaction
+    publish(InvoiceIssued(invoice=invoice))  # the sales rollups move in this transaction
     record(
         actor=by,
         action="create",
@@ -413,7 +434,7 @@ def payment_record(
     )
     record(actor=by, action="create", obj=payment, after=snapshot(payment, PAYMENT_FIELDS))
     payment_allocate(by=by, payment=payment, allocate=allocate, on=received_on)
-    payment_recorded(client_id=client.pk)  # credit score recomputed once this commits
+    publish(PaymentRecorded(payment_id=payment.pk, client_id=client.pk))
     return payment
 
 
@@ -530,7 +551,7 @@ def credit_note_create(
         obj=note_row,
         after=snapshot(note_row, ("number", "client", "invoice", "reason", "gross_total")),
     )
-    rollups.credit_note_posted(note_row)
+    publish(CreditNoteIssued(credit_note=note_row))
     return note_row
 
 

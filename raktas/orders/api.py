@@ -21,6 +21,7 @@ from raktas.catalog.selectors import get_product_for
 from raktas.clients.selectors import get_client_for
 from raktas.core.exceptions import NotFound
 from raktas.ledger.schemas import InvoiceDetailOut
+from raktas.ledger.selectors import get_invoice_for
 from raktas.orders.models import Order, OrderLine
 from raktas.orders.schemas import (
     CommentIn,
@@ -210,7 +211,6 @@ def ship(request: HttpRequest, order_id: int) -> Order:
     summary="Invoice a shipped order (order desk, finance)",
 )
 def invoice(request: HttpRequest, order_id: int, payload: InvoiceIn | None = None) -> Status:
-    from raktas.ledger.selectors import get_invoice_for
 
     user = current_user(request)
     issued = order_invoice(

@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class OrdersConfig(AppConfig):
+class OrdersConfig(appconfig.RaktasAppConfig):
     name = "raktas.orders"
     label = "orders"

@@ -12,6 +12,7 @@ from ninja import Field, Schema
 from raktas.api.schemas import In, Money, Out, Percent, Quantity, UnitPrice, UserRef
 from raktas.catalog.schemas import ProductRef
 from raktas.clients.schemas import ClientRef
+from raktas.ledger.models import Invoice
 from raktas.orders.models import OrderStatus, RefusalReason
 
 _MARGIN_NOTE = "present only for users who may see cost and margin"
@@ -85,7 +86,6 @@ class OrderDetailOut(OrderOut):
 
     @staticmethod
     def resolve_invoice_id(obj: Any) -> int | None:
-        from raktas.ledger.models import Invoice
 
         return Invoice.objects.filter(order_id=obj.pk).values_list("pk", flat=True).first()
 

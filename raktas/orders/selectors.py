@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 
+from raktas.catalog.models import Price, Product
+from raktas.catalog.selectors import products_visible_to, valid_on
 from raktas.core.exceptions import NotFound
+from raktas.core.search import matches, search_term
 from raktas.orders.models import Order, OrderLine, OrderStatus
 from raktas.org.access import Action, require, scope_for
 from raktas.org.models import User
@@ -57,3 +63,39 @@ def desk_queue(user: User) -> QuerySet[Order]:
         .select_related("client", "kam")
         .order_by("submitted_at", "id")
     )
+
+
+# --- Order entry: the product picker --------------------------------------------------
+
+
+@dataclass
+class ProductHit:
+    product: Product
+    price: Decimal | None
+
+
+def product_search(user: User, order: Order, text: str, limit: int = 10) -> list[ProductHit]:
+    """Active products whose SKU starts with, or whose name contains, ``text``, with
+    the price in the order's column on the order date."""
+    text = text.strip()
+    if not text:
+        return []
+    qs = (
+        products_visible_to(user)
+        .filter(active=True)
+        .filter(Q(sku__istartswith=text) | matches(search_term(text)))
+        .order_by("sku")[:limit]
+    )
+    products = list(qs)
+    prices: dict[int, Decimal] = {}
+    for row in (
+        Price.objects.filter(
+            valid_on(order.order_date),
+            column_id=order.price_column_id,
+            product_id__in=[p.pk for p in products],
+        )
+        .order_by("product_id", "-valid_from")
+        .values("product_id", "price")
+    ):
+        prices.setdefault(row["product_id"], row["price"])
+    return [ProductHit(product=p, price=prices.get(p.pk)) for p in products]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,18 +11,20 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from raktas.analytics import rollups
 from raktas.audit.services import record, snapshot
 from raktas.catalog.models import Product
 from raktas.catalog.selectors import price_for
 from raktas.clients.models import Client, ClientStatus
+from raktas.core.events import publish
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.money import ZERO, q2
-from raktas.core.services import assign
-from raktas.credit.services import admit_order, opens_override_on_refusal
+from raktas.core.services import assign, refusals_recorded
+from raktas.ledger.models import Invoice
+from raktas.ledger.services import IssuedLine, invoice_issue
+from raktas.orders.events import OrderStatusChanged, OrderSubmitting
 from raktas.orders.models import Order, OrderLine, OrderStatus, RefusalReason
 from raktas.orders.selectors import require_on_order
-from raktas.org.access import Action, require
+from raktas.org.access import Action, handles_orders, require
 from raktas.org.models import Role, User
 
 HUNDRED = Decimal(100)
@@ -208,15 +211,18 @@ def _move(order: Order, by: User, target: str, *, comment: str = "", **extra: An
         before={"status": before},
         after={"status": target, **({"comment": comment} if comment else {})},
     )
+    # The refusal and cancellation analytics move in this transaction.
+    publish(OrderStatusChanged(order=order, before=before, after=target, by=by))
     return order
 
 
-@opens_override_on_refusal
+@refusals_recorded
 @transaction.atomic
 def order_submit(*, by: User, order: Order) -> Order:
-    """Hand a draft to the order desk. It needs at least one line and the credit
-    check's consent (``raktas.credit``: blocked client, holds, overdue debt, limit);
-    a refusal raises ``CreditRefused`` and opens an override request."""
+    """Hand a draft to the order desk. It needs at least one line and the consent of
+    every subscriber to ``OrderSubmitting`` — credit control (``raktas.credit``:
+    blocked client, holds, overdue debt, limit), whose refusal raises ``CreditRefused``
+    and records an override request once this transaction has rolled back."""
     require_on_order(by, order, Action.ORDER_WRITE)
     _lock(order)
     if order.status != OrderStatus.DRAFT:
@@ -225,7 +231,7 @@ def order_submit(*, by: User, order: Order) -> Order:
         raise ValidationFailed(
             "lines: an order needs at least one line", code="order_empty", field="lines"
         )
-    admit_order(order=order, by=by)  # same transaction: the check and the admission
+    publish(OrderSubmitting(order=order, by=by))  # same transaction: check and admission
     extra: dict[str, Any] = {}
     if not order.number:
         extra["number"] = f"SO-{order.pk:07d}"
@@ -266,15 +272,11 @@ def order_ship(*, by: User, order: Order) -> Order:
 def order_cancel(*, by: User, order: Order, comment: str = "") -> Order:
     """Cancel before shipping: the KAM while draft or submitted, the desk until shipped."""
     _lock(order)
-    if order.status in (OrderStatus.DRAFT, OrderStatus.SUBMITTED) and not by.has_role(
-        Role.ORDER_DESK, Role.DIRECTOR
-    ):
+    if order.status in (OrderStatus.DRAFT, OrderStatus.SUBMITTED) and not handles_orders(by):
         require_on_order(by, order, Action.ORDER_WRITE)
     else:
         require_on_order(by, order, Action.ORDER_HANDLE)
-    _move(order, by, OrderStatus.CANCELLED, comment=comment)
-    rollups.order_cancelled(order)  # refusal and cancellation analytics
-    return order
+    return _move(order, by, OrderStatus.CANCELLED, comment=comment)
 
 
 @transaction.atomic
@@ -285,17 +287,45 @@ def order_refuse(*, by: User, order: Order, reason: str, comment: str = "") -> O
             f"reason: must be one of {', '.join(RefusalReason.values)}", field="reason"
         )
     _lock(order)
-    if by.has_role(Role.ORDER_DESK, Role.DIRECTOR):
+    if handles_orders(by):
         require_on_order(by, order, Action.ORDER_HANDLE)
     else:
         require_on_order(by, order, Action.ORDER_WRITE)
-    _move(order, by, OrderStatus.REFUSED, comment=comment, refusal_reason=reason)
-    rollups.order_refused(order)  # refusal and cancellation analytics
-    return order
+    return _move(order, by, OrderStatus.REFUSED, comment=comment, refusal_reason=reason)
 
 
-def order_invoice(*, by: User, order: Order, issue_date: Any = None) -> Any:
-    """Invoice a shipped order (see ``raktas.ledger.services.invoice_from_order``)."""
-    from raktas.ledger.services import invoice_from_order
+@transaction.atomic
+def order_invoice(*, by: User, order: Order, issue_date: dt.date | None = None) -> Invoice:
+    """Invoice a shipped order: the ledger issues the document from the order's lines
+    as priced (``raktas.ledger.services.invoice_issue``) and the order is invoiced.
 
-    return invoice_from_order(by=by, order=order, issue_date=issue_date)
+    The order row is locked first, so two clicks on "invoice" make one invoice."""
+    require_on_order(by, order, Action.ORDER_INVOICE)
+    _lock(order)
+    if order.status != OrderStatus.SHIPPED:
+        order.move_to(OrderStatus.INVOICED)  # raises IllegalTransition with the reason
+    invoice = invoice_issue(
+        by=by,
+        client=order.client,
+        order_id=order.pk,
+        issue_date=issue_date or timezone.localdate(),
+        currency=order.currency,
+        cost_total=order.cost_total,
+        lines=[
+            IssuedLine(
+                line_no=line.line_no,
+                product_id=line.product_id,
+                description=f"{line.product.sku} {line.product.name}",
+                quantity=line.quantity,
+                unit_price=line.list_price * (HUNDRED - line.discount_pct) / HUNDRED,
+                net=line.net,
+                vat_rate=line.vat_rate,
+                vat=line.vat,
+                gross=line.gross,
+                cost=q2(line.unit_cost * line.quantity),
+            )
+            for line in order.lines.select_related("product").order_by("line_no")
+        ],
+    )
+    _move(order, by, OrderStatus.INVOICED)
+    return invoice

@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class OrgConfig(AppConfig):
+class OrgConfig(appconfig.RaktasAppConfig):
     name = "raktas.org"
     label = "org"

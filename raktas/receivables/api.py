@@ -10,7 +10,9 @@ from ninja import Query, Router, Status
 
 from raktas.api.auth import current_user
 from raktas.audit.services import access_record
-from raktas.ledger.selectors import account_clients_visible_to, get_payment_for
+from raktas.clients.selectors import account_clients_visible_to
+from raktas.core.exceptions import NotFound
+from raktas.ledger.selectors import get_payment_for
 from raktas.ledger.services import payment_reverse
 from raktas.org.access import today
 from raktas.receivables.aging import AgingRow, parse_edges
@@ -137,7 +139,6 @@ def aging_xlsx(request: HttpRequest, filters: Query[AgingFilters]) -> HttpRespon
     response={200: StatementOut},
 )
 def statement(request: HttpRequest, client_id: int, params: Query[StatementParams]) -> Any:
-    from raktas.core.exceptions import NotFound
 
     client = account_clients_visible_to(current_user(request)).filter(pk=client_id).first()
     if client is None:

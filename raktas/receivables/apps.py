@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class ReceivablesConfig(AppConfig):
+class ReceivablesConfig(appconfig.RaktasAppConfig):
     name = "raktas.receivables"
     label = "receivables"
     verbose_name = "Receivables: aging and settlement statements"

@@ -1,6 +1,6 @@
 """Reads of receivables, limited to the accounts the user may see.
 
-The scope comes from ``raktas.ledger.selectors.account_clients_visible_to``: a KAM
+The scope comes from ``raktas.clients.selectors.account_clients_visible_to``: a KAM
 sees the aging of their own (and delegated) clients, the head of sales their team's,
 finance and the director everyone's; the order desk sees no accounts at all.
 """
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 
 from raktas.clients.models import Client
-from raktas.core.exceptions import NotFound, PermissionDenied
+from raktas.clients.selectors import account_clients_visible_to
+from raktas.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from raktas.ledger.models import Invoice
-from raktas.ledger.selectors import account_clients_visible_to
-from raktas.org.access import scope_for
+from raktas.org.access import scope_for, sees_accounts
 from raktas.org.models import User
 from raktas.receivables.aging import (
     LATE_WINDOW_DAYS,
@@ -39,8 +39,7 @@ def receivable_clients_for(
     403 for a role that sees no accounts (order desk, administrator); 404 when the
     named client is not visible.
     """
-    scope = scope_for(user)
-    if not (scope.all_clients or scope.kam_ids):
+    if not sees_accounts(user):
         raise PermissionDenied("Your role does not see client accounts.", code="forbidden")
     clients = account_clients_visible_to(user)
     if client_id is not None:
@@ -66,8 +65,6 @@ def aging_for(
 ) -> AgingReport:
     """Aging as of ``as_of`` of the clients ``user`` may see."""
     if dso_days is not None and not (1 <= dso_days <= LATE_WINDOW_DAYS):
-        from raktas.core.exceptions import ValidationFailed
-
         raise ValidationFailed(f"dso_days: between 1 and {LATE_WINDOW_DAYS}", field="dso_days")
     clients: QuerySet[Client] | None = receivable_clients_for(
         user, client_id=client_id, kam_id=kam_id, team_id=team_id

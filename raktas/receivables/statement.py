@@ -31,6 +31,7 @@ from raktas.clients.models import Client
 from raktas.core.exceptions import ValidationFailed
 from raktas.core.money import ZERO
 from raktas.ledger.models import CreditNote, Invoice, Payment, PaymentReversal
+from raktas.receivables.xlsx import autosize, put
 
 LANGUAGES = ("en", "lt")
 
@@ -270,8 +271,6 @@ def _describe(line: StatementLine, language: str) -> str:
 
 def statement_xlsx(statement: Statement, language: str) -> bytes:
     from openpyxl import Workbook
-
-    from raktas.receivables.xlsx import autosize, put
 
     lab = labels(language)
     wb = Workbook()

@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from raktas.core import appconfig
 
 
-class SeedConfig(AppConfig):
+class SeedConfig(appconfig.RaktasAppConfig):
     """Demo and benchmark data (``raktas seed``), the demo (``raktas demo``) and the
     production server (``raktas serve``). It owns no tables."""
 

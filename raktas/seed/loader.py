@@ -26,6 +26,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from raktas.analytics.services import after_bulk_load  # seeded rows bypass services
 from raktas.audit.services import record
 from raktas.core.models import Sequence
 from raktas.seed import people
@@ -434,7 +435,6 @@ def seed_database(
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=FULL")
                 cursor.execute("PRAGMA cache_size=-65536")
-    from raktas.analytics.services import after_bulk_load  # seeded rows bypass services
 
     after_bulk_load(progress=say)
     if analyze and not connection.in_atomic_block:

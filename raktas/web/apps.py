@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from raktas.core import appconfig
 
-class WebConfig(AppConfig):
+
+class WebConfig(appconfig.RaktasAppConfig):
     name = "raktas.web"
     label = "web"
     verbose_name = _("Workbench")

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from django.utils import translation
 
+from raktas.testing.pages import Book, build_book
 from raktas.testing.personas import World, build_world
-from raktas.web.tests.conftest import Book, build_book
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

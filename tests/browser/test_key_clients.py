@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 from raktas.analytics.models import ClientValue, TierProposal
 from raktas.audit.models import AuditEntry
 from raktas.clients.models import Client
+from raktas.core.formatting import money
 from raktas.orders.models import Order
 from raktas.org.models import User
-from raktas.web.formatting import money
 
 pytestmark = pytest.mark.usefixtures("audit_safe_flush")
 

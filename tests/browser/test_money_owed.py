@@ -23,7 +23,7 @@ from raktas.clients.models import Client
 from raktas.credit.models import OverrideRequest, OverrideStatus
 from raktas.ledger.models import Allocation
 from raktas.orders.models import Order, OrderStatus
-from raktas.web.tests.conftest import Book
+from raktas.testing.pages import Book
 
 pytestmark = pytest.mark.usefixtures("audit_safe_flush")
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from raktas.orders.models import Order, OrderStatus
-from raktas.web.tests.conftest import Book, build_alerts
+from raktas.testing.pages import Book, build_alerts
 
 LT_MONEY = re.compile(r"\d{1,3}(?:\u00a0\d{3})*,\d{2}\u00a0€")
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import template
 
 from raktas.clients.models import Tier
-from raktas.web import formatting
+from raktas.core import formatting
 
 register = template.Library()
 

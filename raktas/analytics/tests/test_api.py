@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from raktas.analytics.models import ClientValue, TierProposal
-from raktas.api.testing import PERSONAS, Case, _check_response, as_persona, build_scene, expect
 from raktas.clients.models import Tier
 from raktas.ledger.services import invoice_create
+from raktas.testing.api import PERSONAS, Case, _check_response, as_persona, build_scene, expect
 from raktas.testing.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db

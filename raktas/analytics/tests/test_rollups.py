@@ -17,13 +17,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from raktas.analytics import rollups
 from raktas.analytics.models import ClientDay, ClientMonth, ProductMonth, ReasonMonth
 from raktas.ledger.models import CreditReason, Invoice
-from raktas.ledger.services import credit_note_create, invoice_create, invoice_from_order
+from raktas.ledger.services import credit_note_create, invoice_create
 from raktas.orders.models import Order, OrderStatus, RefusalReason
 from raktas.orders.services import (
     order_add_line,
     order_cancel,
     order_confirm,
     order_create,
+    order_invoice,
     order_refuse,
     order_ship,
     order_submit,
@@ -124,7 +125,7 @@ class Postings(RuleBasedStateMachine):
         if order.status == OrderStatus.SUBMITTED:
             order_confirm(by=self.desk, order=order)
         order_ship(by=self.desk, order=order)
-        invoice_from_order(by=self.desk, order=order, issue_date=self._next_day(step))
+        order_invoice(by=self.desk, order=order, issue_date=self._next_day(step))
 
     @precondition(lambda self: self.orders)
     @rule(pick=st.integers(0, 1000), reason=st.sampled_from(RefusalReason.values))
@@ -233,7 +234,7 @@ def test_an_invoice_adds_its_lines_to_client_product_and_day_rollups(world):
     order_confirm(by=desk, order=order)
     order_ship(by=desk, order=order)
     day = dt.date(2026, 12, 3)
-    invoice_from_order(by=desk, order=order, issue_date=day)
+    order_invoice(by=desk, order=order, issue_date=day)
 
     month = ClientMonth.objects.get(client=world.client_a, month=dt.date(2026, 12, 1))
     # 3 × 10 + 1 × 20 at the wholesale column; cost 6 a piece

@@ -8,9 +8,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from raktas.api.testing import ApiClient
 from raktas.org.models import ApiToken
 from raktas.org.services import token_create, token_revoke
+from raktas.testing.api import ApiClient
 
 pytestmark = pytest.mark.django_db
 

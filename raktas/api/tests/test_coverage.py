@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 
 from raktas.api.api import api
-from raktas.api.testing import PERSONAS, ApiClient, Case
+from raktas.testing.api import PERSONAS, ApiClient, Case
 
 
 def _all_cases() -> list[Case]:

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from raktas.api.errors import _field_from_loc, validation_error_body
-from raktas.api.testing import ApiClient, as_persona
 from raktas.core.exceptions import Conflict
 from raktas.org.models import ApiToken
+from raktas.testing.api import ApiClient, as_persona
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from raktas.api.testing import ApiClient
+from raktas.testing.api import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from raktas.api.testing import as_persona
+from raktas.testing.api import as_persona
 from raktas.testing.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from raktas.api.testing import Case, as_persona, build_scene, check_case, expect
 from raktas.audit.models import AuditEntry
+from raktas.testing.api import Case, as_persona, build_scene, check_case, expect
 
 pytestmark = pytest.mark.django_db
 

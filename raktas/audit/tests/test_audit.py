@@ -4,9 +4,9 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from raktas.audit.models import AuditEntry
-from raktas.audit.selectors import audit_entries_for
 from raktas.clients.services import client_set_credit, client_update, contact_create
 from raktas.core.exceptions import PermissionDenied
+from raktas.org.selectors import audit_entries_for
 from raktas.org.services import delegation_create, role_grant
 
 

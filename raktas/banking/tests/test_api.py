@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from raktas.api.testing import Case, as_persona, expect
 from raktas.banking.models import BankEntry, BankEntryStatus
 from raktas.banking.services import bank_import
 from raktas.banking.tests.conftest import D, read
 from raktas.ledger.selectors import client_balance
 from raktas.receivables.tests.personas import run_case
+from raktas.testing.api import Case, as_persona, expect
 
 BANK_WORK = {"finance": 200, "director": 200}
 

@@ -15,8 +15,8 @@ from raktas.banking.camt import parse
 from raktas.banking.models import BankEntry
 from raktas.banking.sample import sample_entries, sample_statement
 from raktas.banking.services import bank_import
-from raktas.credit.testing import invoice
 from raktas.ledger.models import Invoice, Payment
+from raktas.testing.credit import invoice
 from raktas.testing.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

@@ -87,8 +87,8 @@ def test_a_waiting_reversal_is_taken_back_on_the_page(world, books):
 def test_the_bank_page_is_finances_day_with_override_requests_and_credit_links(world):
     from raktas.credit.models import OverrideRequest
     from raktas.credit.services import CreditRefused
-    from raktas.credit.testing import draft, set_limit
     from raktas.orders.services import order_submit
+    from raktas.testing.credit import draft, set_limit
 
     set_limit(world.client_a, "50.00")
     order = draft(world, world.client_a, 5)

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from raktas.api.testing import Case, as_persona, check_case, expect
 from raktas.audit.models import AuditEntry
 from raktas.catalog.models import Price
 from raktas.catalog.selectors import price_for
+from raktas.testing.api import Case, as_persona, check_case, expect
 from raktas.testing.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

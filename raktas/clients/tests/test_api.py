@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from raktas.api.testing import Case, as_persona, build_scene, check_case, expect
 from raktas.audit.models import AuditEntry
 from raktas.clients.models import Client
+from raktas.testing.api import Case, as_persona, build_scene, check_case, expect
 from raktas.testing.factories import ClientFactory, ContactFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from raktas.clients.selectors import clients_visible_to, with_balances
+from raktas.clients.selectors import clients_visible_to
 from raktas.clients.services import client_create, client_update, contact_create
 from raktas.core.exceptions import PermissionDenied, ValidationFailed
+from raktas.ledger.selectors import with_balances
 
 
 def test_a_kam_creates_a_client_in_their_own_book(world):

@@ -17,12 +17,13 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from raktas.collection.models import DunningStep
-from raktas.collection.tasks import daily_collection_run, run_queued_tasks
+from raktas.collection.tasks import daily_collection_run
 from raktas.core.exceptions import ValidationFailed
+from raktas.core.tasks import run_queued_tasks
 from raktas.credit.models import CreditScore
 from raktas.credit.tasks import refresh_client_score
-from raktas.credit.testing import invoice
 from raktas.ledger.services import payment_record
+from raktas.testing.credit import invoice
 
 
 def _overdue(world, client, days):
@@ -38,12 +39,14 @@ def test_collect_enqueue_waits_for_the_worker_then_runs_once(world, capsys):
     inv = _overdue(world, world.client_a, 4)
     call_command("collect", "--enqueue")
     out = capsys.readouterr().out
-    assert "collection: enqueued as task" in out and "scores: enqueued as task" in out
+    # The daily work: collection, credit control's review of dunning holds, scores.
+    for job in ("collection", "holds", "scores"):
+        assert f"{job}: enqueued as task" in out
     queued = DBTaskResult.objects.order_by("enqueued_at")
-    assert [row.status for row in queued] == [TaskResultStatus.READY] * 2
+    assert [row.status for row in queued] == [TaskResultStatus.READY] * 3
     assert not DunningStep.objects.filter(invoice=inv).exists()  # nothing ran yet
 
-    assert run_queued_tasks() == 2
+    assert run_queued_tasks() == 3
 
     assert {row.status for row in DBTaskResult.objects.all()} == {TaskResultStatus.SUCCESSFUL}
     assert DunningStep.objects.filter(invoice=inv, level__order=1).exists()

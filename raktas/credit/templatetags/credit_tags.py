@@ -3,7 +3,7 @@
 An override request keeps its reasons as ``{"code", "message"}`` with the message in
 English (for the API and the audit log). Pages say them again, translated, from the
 code and the figures the request recorded (the same sentences as the order page's
-refusal, ``raktas.web.errors.credit_message``).
+refusal, ``raktas.credit.services.CreditRefused.user_message``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from raktas.core.formatting import money
+from raktas.core.messages import render
 from raktas.credit.models import OverrideRequest, RefusalCode
-from raktas.web.formatting import money
+from raktas.credit.scoring import FACTOR_LABELS
 
 register = template.Library()
 
@@ -63,8 +65,6 @@ def refusal_texts(override: OverrideRequest) -> list[str]:
 def factor_text(factor: dict[str, Any], part: str) -> str:
     """A score factor's ``label``, ``value`` or ``why`` in the reader's language. Factors
     keep their messages (``texts``); a factor stored before that shows its English."""
-    from raktas.credit.scoring import FACTOR_LABELS
-
     if part == "label":
         label = FACTOR_LABELS.get(str(factor.get("key")))
         return _(label) if label else str(factor.get("label", ""))
@@ -74,8 +74,6 @@ def factor_text(factor: dict[str, Any], part: str) -> str:
 @register.filter
 def text_of(value: Any, fallback: str = "") -> str:
     """A stored [message, params] in the reader's language, else ``fallback``."""
-    from raktas.collection.timeline import render
-
     if isinstance(value, list | tuple) and len(value) == 2 and value[0]:
         return render(value[0], value[1])
     return fallback

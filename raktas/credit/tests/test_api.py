@@ -11,7 +11,14 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from raktas.api.testing import (
+from raktas.clients.models import Client
+from raktas.collection.models import CollectionTask, DunningLevel, TaskKind
+from raktas.collection.services import collection_run, promise_create
+from raktas.credit.models import OverrideRequest
+from raktas.credit.scoring import credit_score_refresh
+from raktas.credit.services import CreditRefused, credit_hold_set
+from raktas.orders.services import order_submit
+from raktas.testing.api import (
     PERSONAS,
     Case,
     _check_response,
@@ -20,14 +27,7 @@ from raktas.api.testing import (
     build_scene,
     expect,
 )
-from raktas.clients.models import Client
-from raktas.collection.models import CollectionTask, DunningLevel, TaskKind
-from raktas.collection.services import collection_run, promise_create
-from raktas.credit.models import OverrideRequest
-from raktas.credit.scoring import credit_score_refresh
-from raktas.credit.services import CreditRefused, credit_hold_set
-from raktas.credit.testing import draft, invoice
-from raktas.orders.services import order_submit
+from raktas.testing.credit import draft, invoice
 from raktas.testing.personas import World
 
 pytestmark = pytest.mark.django_db

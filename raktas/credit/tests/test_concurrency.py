@@ -17,9 +17,9 @@ from django.db import close_old_connections, connection
 from raktas.credit import services as credit_services
 from raktas.credit.models import OverrideRequest, OverrideStatus
 from raktas.credit.services import CreditRefused, exposure_of
-from raktas.credit.testing import draft, set_limit
 from raktas.orders.models import Order, OrderStatus
 from raktas.orders.services import order_submit
+from raktas.testing.credit import draft, set_limit
 from raktas.testing.personas import build_world
 
 

@@ -14,17 +14,18 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from raktas.credit.services import CreditRefused, exposure_of, refusals_for
-from raktas.credit.testing import draft, set_limit
 from raktas.ledger.models import CreditNote, Invoice, Payment, PaymentReversal
-from raktas.ledger.services import credit_note_create, invoice_from_order, payment_record
+from raktas.ledger.services import credit_note_create, payment_record
 from raktas.orders.models import OPEN_EXPOSURE_STATUSES, Order, OrderStatus
 from raktas.orders.services import (
     order_cancel,
     order_confirm,
+    order_invoice,
     order_return,
     order_ship,
     order_submit,
 )
+from raktas.testing.credit import draft, set_limit
 from raktas.testing.factories import ClientFactory
 from raktas.testing.personas import World
 
@@ -86,7 +87,7 @@ class ExposureMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def invoice(self, data):
         order = data.draw(st.sampled_from(self._orders(OrderStatus.SHIPPED)))
-        invoice_from_order(by=self.world.finance, order=order, issue_date=self._tick())
+        order_invoice(by=self.world.finance, order=order, issue_date=self._tick())
 
     @rule(amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("400"), places=2))
     def pay(self, amount):

@@ -13,9 +13,9 @@ from raktas.collection.models import PromiseToPay
 from raktas.collection.services import collection_run
 from raktas.credit.models import OverrideRequest, OverrideStatus
 from raktas.credit.services import CreditRefused, credit_hold_set
-from raktas.credit.testing import draft, invoice, set_limit
 from raktas.orders.models import OrderStatus
 from raktas.orders.services import order_submit
+from raktas.testing.credit import draft, invoice, set_limit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from raktas.collection.models import PromiseToPay, TimelineEvent
-from raktas.collection.tasks import run_queued_tasks
+from raktas.clients.models import TimelineEvent
+from raktas.collection.models import PromiseToPay
+from raktas.core.tasks import run_queued_tasks
 from raktas.credit.models import CreditScore
 from raktas.credit.scoring import (
     Behaviour,
@@ -21,8 +22,8 @@ from raktas.credit.scoring import (
     credit_scores_refresh_all,
     score_behaviour,
 )
-from raktas.credit.testing import invoice, set_limit
 from raktas.ledger.services import payment_record
+from raktas.testing.credit import invoice, set_limit
 
 ON = dt.date(2026, 11, 28)
 

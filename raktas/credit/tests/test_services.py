@@ -10,8 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from raktas.audit.models import AuditEntry
-from raktas.clients.models import Client, ClientStatus
-from raktas.collection.models import TimelineEvent
+from raktas.clients.models import Client, ClientStatus, TimelineEvent
 from raktas.core.exceptions import Conflict, PermissionDenied, ValidationFailed
 from raktas.credit.models import CreditHold, HoldKind, OverrideRequest, OverrideStatus
 from raktas.credit.services import (
@@ -22,10 +21,16 @@ from raktas.credit.services import (
     override_approve,
     override_reject,
 )
-from raktas.credit.testing import draft, invoice, set_limit
-from raktas.ledger.services import credit_note_create, invoice_from_order, payment_record
+from raktas.ledger.services import credit_note_create, payment_record
 from raktas.orders.models import OrderStatus
-from raktas.orders.services import order_confirm, order_return, order_ship, order_submit
+from raktas.orders.services import (
+    order_confirm,
+    order_invoice,
+    order_return,
+    order_ship,
+    order_submit,
+)
+from raktas.testing.credit import draft, invoice, set_limit
 
 TODAY = timezone.localdate
 
@@ -95,7 +100,7 @@ def test_exposure_is_open_balance_plus_orders_not_yet_invoiced(world):
     assert exposure.headroom == Decimal("99327.40")
 
     # Invoicing moves the shipped order from open orders into the balance: no change.
-    invoice_from_order(by=world.finance, order=shipped, issue_date=today)
+    order_invoice(by=world.finance, order=shipped, issue_date=today)
     after = exposure_of(client)
     assert after.open_orders == Decimal("36.30")
     assert after.exposure == Decimal("672.60")

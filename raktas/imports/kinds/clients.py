@@ -15,8 +15,8 @@ from raktas.core.search import client_search_text, contact_search_text
 from raktas.imports import cells
 from raktas.imports.base import KEY_TAKEN, UNKNOWN_CLIENT, Column, Importer, Row, refusal
 from raktas.imports.sql import insert_rows, update_rows
-from raktas.org.access import Action, has_right, holds_client_owner, require
-from raktas.org.models import Role, User
+from raktas.org.access import Action, has_right, holds_client_owner, may_own_clients, require
+from raktas.org.models import User
 
 CREDIT_FIELDS = ("credit_limit", "payment_terms_days")
 DEFAULTS = (
@@ -330,7 +330,7 @@ class ClientImporter(Importer):
         if problem == "?":
             # The same answer for every row with this owner: work it out once.
             problem = None
-            if not owner.has_role(Role.KAM, Role.HEAD_OF_SALES):
+            if not may_own_clients(owner):
                 problem = "the owner must be a key account manager"
             elif not holds_client_owner(self.by, owner.pk):
                 problem = "you may not give clients to this person"

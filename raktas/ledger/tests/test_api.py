@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from raktas.api.testing import Case, as_persona, build_scene, check_case, expect
 from raktas.audit.models import AuditEntry
 from raktas.ledger.models import Invoice, Payment
+from raktas.testing.api import Case, as_persona, build_scene, check_case, expect
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from raktas.api.testing import Case, as_persona, build_scene, check_case, expect
 from raktas.orders.models import Order, OrderStatus
+from raktas.testing.api import Case, as_persona, build_scene, check_case, expect
 
 pytestmark = pytest.mark.django_db
 

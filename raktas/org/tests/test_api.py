@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from raktas.api.testing import Case, as_persona, check_case, expect
+from raktas.testing.api import Case, as_persona, check_case, expect
 
 pytestmark = pytest.mark.django_db
 

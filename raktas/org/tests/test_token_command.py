@@ -7,9 +7,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from raktas.api.testing import ApiClient
 from raktas.audit.models import AuditEntry
 from raktas.org.models import ApiToken
+from raktas.testing.api import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Run persona tables (``raktas.api.testing.Case``) whose 200 answers may be files.
+"""Run persona tables (``raktas.testing.api.Case``) whose 200 answers may be files.
 
 The shared ``check_case`` reads every answer as JSON; the aging export and the
 statement answer with XLSX or PDF, and the bank upload is multipart. This runner
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from raktas.api.testing import PERSONAS, Case, _fill, as_persona, build_scene
+from raktas.testing.api import PERSONAS, Case, _fill, as_persona, build_scene
 from raktas.testing.personas import World
 
 Extra = Callable[[World, dict[str, int]], dict[str, Any]]

@@ -8,9 +8,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from raktas.api.testing import Case, as_persona, expect
 from raktas.receivables.tests.helpers import D, invoice, pay
 from raktas.receivables.tests.personas import run_case
+from raktas.testing.api import Case, as_persona, expect
 
 READERS = {"kam_a": 200, "kam_b": 200, "deputy": 200, "head": 200, "finance": 200, "director": 200}
 # The order desk and the administrator see no client accounts: the report is refused.

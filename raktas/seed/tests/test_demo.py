@@ -45,7 +45,8 @@ def test_demo_sets_up_users_with_printed_passwords_and_seeds_once(tmp_path):
     assert waiting == 0
     # ... and so was today's collection run, so the demo opens with dunning to look at.
     assert steps > 0 and calls > 0
-    assert "background tasks: ran the 2 waiting" in first.getvalue()
+    # The daily work: collection, the holds review, scores.
+    assert "background tasks: ran the 3 waiting" in first.getvalue()
     assert "already loaded" in second.getvalue()
     logins = tmp_path / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600

@@ -10,7 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from raktas.orders.models import Order, OrderStatus
-from raktas.web.tests.conftest import Book, browser_for
+from raktas.testing.pages import Book, browser_for
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,14 @@ def test_client_360_is_shown_only_to_who_may_see_the_client(
     book: Book, persona: str, client_attr: str, expected: int
 ) -> None:
     client = getattr(book.world, client_attr)
-    url = reverse("web:client", args=[client.pk])
+    url = reverse("book:client", args=[client.pk])
     assert status_of(book, persona, url) == expected
 
 
 def test_not_found_page_does_not_tell_invisible_from_missing(book: Book) -> None:
     browser = browser_for(book.world.kam_b)
-    invisible = browser.get(reverse("web:client", args=[book.world.client_a.pk]))
-    missing = browser.get(reverse("web:client", args=[999999]))
+    invisible = browser.get(reverse("book:client", args=[book.world.client_a.pk]))
+    missing = browser.get(reverse("book:client", args=[999999]))
     assert invisible.status_code == missing.status_code == 404
     assert "Ąžuolas" not in invisible.content.decode()
     strip = re.compile(r'"X-CSRFToken": "[^"]+"|csrfmiddlewaretoken" value="[^"]+"|/clients/\d+/')
@@ -68,7 +68,7 @@ def test_not_found_page_does_not_tell_invisible_from_missing(book: Book) -> None
     ],
 )
 def test_new_order_for_a_client(book: Book, persona: str, expected: int) -> None:
-    url = reverse("web:order_new", args=[book.world.client_a.pk])
+    url = reverse("orders:order_new", args=[book.world.client_a.pk])
     before = Order.objects.count()
     assert status_of(book, persona, url, "post") == expected
     assert Order.objects.count() == before + (1 if expected == 302 else 0)
@@ -80,7 +80,7 @@ def test_new_order_for_a_client(book: Book, persona: str, expected: int) -> None
 )
 def test_adding_a_line_to_a_draft(book: Book, persona: str, expected: int) -> None:
     w = book.world
-    url = reverse("web:order_line_add", args=[book.draft.pk])
+    url = reverse("orders:order_line_add", args=[book.draft.pk])
     browser = browser_for(w.persona(persona))
     response = browser.post(
         url, {"product": w.products[1].pk, "quantity": "1"}, headers={"HX-Request": "true"}
@@ -96,7 +96,7 @@ def test_adding_a_line_to_a_draft(book: Book, persona: str, expected: int) -> No
 def test_product_search_is_scoped_to_who_may_edit_the_order(
     book: Book, persona: str, expected: int
 ) -> None:
-    url = reverse("web:order_products", args=[book.draft.pk])
+    url = reverse("orders:order_products", args=[book.draft.pk])
     assert status_of(book, persona, url, product_label="P-") == expected
 
 
@@ -105,7 +105,7 @@ def test_product_search_is_scoped_to_who_may_edit_the_order(
     [("desk", 302), ("director", 302), ("kam_a", 403), ("kam_b", 404), ("finance", 403)],
 )
 def test_confirming_a_submitted_order(book: Book, persona: str, expected: int) -> None:
-    url = reverse("web:order_confirm", args=[book.submitted.pk])
+    url = reverse("orders:order_confirm", args=[book.submitted.pk])
     assert status_of(book, persona, url, "post") == expected
     book.submitted.refresh_from_db()
     confirmed = book.submitted.status == OrderStatus.CONFIRMED
@@ -114,12 +114,12 @@ def test_confirming_a_submitted_order(book: Book, persona: str, expected: int) -
 
 def test_order_pages_of_another_kam_are_not_found(book: Book) -> None:
     for order in (book.draft, book.submitted, book.confirmed):
-        assert status_of(book, "kam_b", reverse("web:order", args=[order.pk])) == 404
+        assert status_of(book, "kam_b", reverse("orders:order", args=[order.pk])) == 404
 
 
 def test_desk_does_not_see_drafts(book: Book) -> None:
-    assert status_of(book, "desk", reverse("web:order", args=[book.draft.pk])) == 404
-    assert status_of(book, "desk", reverse("web:order", args=[book.submitted.pk])) == 200
+    assert status_of(book, "desk", reverse("orders:order", args=[book.draft.pk])) == 404
+    assert status_of(book, "desk", reverse("orders:order", args=[book.submitted.pk])) == 200
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_desk_does_not_see_drafts(book: Book) -> None:
     ["order_submit", "order_confirm", "order_return", "order_cancel", "order_line_add"],
 )
 def test_no_state_change_on_get(book: Book, name: str) -> None:
-    url = reverse(f"web:{name}", args=[book.submitted.pk])
+    url = reverse(f"orders:{name}", args=[book.submitted.pk])
     for persona in ("kam_a", "desk"):
         assert status_of(book, persona, url) == 405
     book.submitted.refresh_from_db()
@@ -137,7 +137,7 @@ def test_no_state_change_on_get(book: Book, name: str) -> None:
 def test_forms_need_the_csrf_token(book: Book) -> None:
     browser = HttpClient(enforce_csrf_checks=True)
     browser.force_login(book.world.desk)
-    response = browser.post(reverse("web:order_confirm", args=[book.submitted.pk]))
+    response = browser.post(reverse("orders:order_confirm", args=[book.submitted.pk]))
     assert response.status_code == 403
     book.submitted.refresh_from_db()
     assert book.submitted.status == OrderStatus.SUBMITTED
@@ -146,9 +146,9 @@ def test_forms_need_the_csrf_token(book: Book) -> None:
 def test_every_form_on_the_pages_carries_a_csrf_token(book: Book) -> None:
     w = book.world
     pages = [
-        (w.kam_a, reverse("web:order", args=[book.draft.pk])),
-        (w.kam_a, reverse("web:client", args=[w.client_a.pk])),
-        (w.desk, reverse("web:order", args=[book.submitted.pk])),
+        (w.kam_a, reverse("orders:order", args=[book.draft.pk])),
+        (w.kam_a, reverse("book:client", args=[w.client_a.pk])),
+        (w.desk, reverse("orders:order", args=[book.submitted.pk])),
     ]
     for user, url in pages:
         html = browser_for(user).get(url).content.decode()
@@ -172,7 +172,7 @@ def test_every_form_on_the_pages_carries_a_csrf_token(book: Book) -> None:
 def test_client_list_shows_exactly_the_clients_in_scope(
     book: Book, persona: str, visible: list[str], hidden: list[str]
 ) -> None:
-    page = browser_for(book.world.persona(persona)).get(reverse("web:clients")).content.decode()
+    page = browser_for(book.world.persona(persona)).get(reverse("book:clients")).content.decode()
     for attr in visible:
         assert getattr(book.world, attr).legal_name in page, attr
     for attr in hidden:
@@ -182,7 +182,7 @@ def test_client_list_shows_exactly_the_clients_in_scope(
 def test_search_box_finds_nothing_outside_the_scope(book: Book) -> None:
     browser = browser_for(book.world.kam_b)
     response = browser.get(
-        reverse("web:clients"),
+        reverse("book:clients"),
         {"q": "Ąžuolas"},
         headers={"HX-Request": "true", "HX-Target": "client-table"},
     )
@@ -194,14 +194,14 @@ def test_search_box_finds_nothing_outside_the_scope(book: Book) -> None:
 def test_owner_filter_cannot_reach_outside_the_scope(book: Book) -> None:
     page = (
         browser_for(book.world.kam_a)
-        .get(reverse("web:clients"), {"owner": book.world.kam_b.pk})
+        .get(reverse("book:clients"), {"owner": book.world.kam_b.pk})
         .content.decode()
     )
     assert book.world.client_b.legal_name not in page
 
 
 def test_desk_sees_no_balances_in_the_client_list(book: Book) -> None:
-    page = browser_for(book.world.desk).get(reverse("web:clients")).content.decode()
+    page = browser_for(book.world.desk).get(reverse("book:clients")).content.decode()
     # The overdue amount of client_a is account data; the desk sees a placeholder.
     assert "Only with overdue debt" not in page
     assert "€" not in page

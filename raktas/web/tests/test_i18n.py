@@ -28,7 +28,7 @@ from raktas.credit.models import OverrideRequest
 from raktas.ledger.models import Invoice, Payment
 from raktas.orders.models import Order
 from raktas.org.models import Team, User
-from raktas.web.tests.conftest import Book, browser_for, build_alerts
+from raktas.testing.pages import Book, browser_for, build_alerts
 
 PO = Path(settings.BASE_DIR) / "locale" / "lt" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
@@ -168,39 +168,39 @@ def pages_to_walk(book: Book) -> list[tuple[User | None, str, str, dict[str, str
         (None, "get", reverse("web:login"), {}),
         # Today with every kind of alert present (``build_alerts``), for each role it
         # serves: the KAM, the deputy, the head of sales, the director.
-        (w.kam_a, "get", reverse("web:today"), {}),
-        (w.deputy, "get", reverse("web:today"), {}),
-        (w.head, "get", reverse("web:today"), {}),
-        (w.director, "get", reverse("web:today"), {}),
-        (w.kam_a, "get", reverse("web:clients"), {}),
-        (w.director, "get", reverse("web:clients") + "?sort=-revenue", {}),
-        (w.kam_a, "get", reverse("web:client", args=[w.client_a.pk]), {}),
-        (w.desk, "get", reverse("web:client", args=[w.client_a.pk]), {}),
-        (w.kam_a, "get", reverse("web:orders"), {}),
-        (w.kam_a, "get", reverse("web:order", args=[book.draft.pk]), {}),
-        (w.kam_a, "get", reverse("web:order", args=[book.returned.pk]), {}),
-        (w.kam_a, "get", reverse("web:order", args=[book.invoiced.pk]), {}),
-        (w.desk, "get", reverse("web:order", args=[book.submitted.pk]), {}),
-        (w.desk, "get", reverse("web:desk"), {}),
-        (w.head, "get", reverse("web:team"), {}),
-        (w.director, "get", reverse("web:team"), {}),
+        (w.kam_a, "get", reverse("book:today"), {}),
+        (w.deputy, "get", reverse("book:today"), {}),
+        (w.head, "get", reverse("book:today"), {}),
+        (w.director, "get", reverse("book:today"), {}),
+        (w.kam_a, "get", reverse("book:clients"), {}),
+        (w.director, "get", reverse("book:clients") + "?sort=-revenue", {}),
+        (w.kam_a, "get", reverse("book:client", args=[w.client_a.pk]), {}),
+        (w.desk, "get", reverse("book:client", args=[w.client_a.pk]), {}),
+        (w.kam_a, "get", reverse("orders:orders"), {}),
+        (w.kam_a, "get", reverse("orders:order", args=[book.draft.pk]), {}),
+        (w.kam_a, "get", reverse("orders:order", args=[book.returned.pk]), {}),
+        (w.kam_a, "get", reverse("orders:order", args=[book.invoiced.pk]), {}),
+        (w.desk, "get", reverse("orders:order", args=[book.submitted.pk]), {}),
+        (w.desk, "get", reverse("orders:desk"), {}),
+        (w.head, "get", reverse("book:team"), {}),
+        (w.director, "get", reverse("book:team"), {}),
         (w.kam_a, "get", reverse("web:password_change"), {}),
-        (w.kam_b, "get", reverse("web:client", args=[w.client_a.pk]), {}),  # 404
-        (w.kam_a, "get", reverse("web:desk"), {}),  # 403
+        (w.kam_b, "get", reverse("book:client", args=[w.client_a.pk]), {}),  # 404
+        (w.kam_a, "get", reverse("orders:desk"), {}),  # 403
         (w.admin, "get", "/", {}),
-        (w.kam_a, "get", reverse("web:order_products", args=[book.draft.pk]) + "?q=P", hx),
-        (w.kam_a, "get", reverse("web:order_products", args=[book.draft.pk]) + "?q=zz", hx),
+        (w.kam_a, "get", reverse("orders:order_products", args=[book.draft.pk]) + "?q=P", hx),
+        (w.kam_a, "get", reverse("orders:order_products", args=[book.draft.pk]) + "?q=zz", hx),
         # Errors shown inline at the fields.
-        (w.kam_a, "post", reverse("web:order_line_add", args=[book.draft.pk]), hx),
-        (w.kam_a, "post", reverse("web:order_submit", args=[book.draft.pk]) + "#empty", {}),
-        (w.desk, "post", reverse("web:order_return", args=[book.submitted.pk]), {}),
+        (w.kam_a, "post", reverse("orders:order_line_add", args=[book.draft.pk]), hx),
+        (w.kam_a, "post", reverse("orders:order_submit", args=[book.draft.pk]) + "#empty", {}),
+        (w.desk, "post", reverse("orders:order_return", args=[book.submitted.pk]), {}),
         # Money owed (issue 4): the client's credit page with its timeline and tasks, the
         # credit home with the override queue, an override, collection, the bank queue,
         # the aging with a client's drill-down.
         (w.kam_a, "get", reverse("credit:client", args=[w.client_a.pk]), {}),
         (w.head, "get", reverse("credit:home"), {}),
         (w.head, "get", reverse("credit:override", args=[_an_override()]), {}),
-        (w.kam_a, "get", reverse("credit:collection"), {}),
+        (w.kam_a, "get", reverse("collection:collection"), {}),
         (w.finance, "get", reverse("banking:queue"), {}),
         (w.finance, "get", reverse("receivables:aging"), {}),
         (w.kam_a, "get", reverse("receivables:aging") + f"?client={w.client_a.pk}", {}),
@@ -256,7 +256,7 @@ def test_lithuanian_pages_show_no_english_text(book: Book) -> None:
 def test_lithuanian_pages_format_money_and_dates_the_lithuanian_way(book: Book) -> None:
     invoice = book.overdue_invoice
     page = render(
-        book.world.kam_a, "get", reverse("web:client", args=[invoice.client_id]), "lt", {}
+        book.world.kam_a, "get", reverse("book:client", args=[invoice.client_id]), "lt", {}
     )
     text = html.unescape(page)
     # 1 234,56 € — a space between thousands, a decimal comma, the sign after.
@@ -265,6 +265,6 @@ def test_lithuanian_pages_format_money_and_dates_the_lithuanian_way(book: Book) 
     assert gross in text
     assert invoice.issue_date.isoformat() in text  # 2026-10-19
     en = html.unescape(
-        render(book.world.kam_a, "get", reverse("web:client", args=[invoice.client_id]), "en", {})
+        render(book.world.kam_a, "get", reverse("book:client", args=[invoice.client_id]), "en", {})
     )
     assert f"€{invoice.gross_total:,.2f}" in en

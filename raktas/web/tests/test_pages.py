@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from raktas.orders.models import OrderStatus
-from raktas.web.tests.conftest import Book, browser_for
+from raktas.testing.pages import Book, browser_for
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,14 @@ def text_of(response) -> str:
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client) -> None:
-    for name in ("web:home", "web:today", "web:clients", "web:desk", "web:team", "web:orders"):
+    for name in (
+        "web:home",
+        "book:today",
+        "book:clients",
+        "orders:desk",
+        "book:team",
+        "orders:orders",
+    ):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
@@ -48,39 +55,39 @@ def test_admin_without_a_business_role_sees_no_business_data(book: Book) -> None
     response = browser.get("/")
     assert response.status_code == 200
     assert "no business role" in text_of(response)
-    assert browser.get(reverse("web:clients")).status_code == 403
-    assert browser.get(reverse("web:client", args=[book.world.client_a.pk])).status_code == 404
+    assert browser.get(reverse("book:clients")).status_code == 403
+    assert browser.get(reverse("book:client", args=[book.world.client_a.pk])).status_code == 404
 
 
 def test_today_lists_what_needs_the_kam_now(book: Book) -> None:
-    response = browser_for(book.world.kam_a).get(reverse("web:today"))
+    response = browser_for(book.world.kam_a).get(reverse("book:today"))
     assert response.status_code == 200
     page = text_of(response)
     # The returned order, with the desk's comment and a link to where it is fixed.
     assert "Price of P-1 is outdated" in page
-    assert reverse("web:order", args=[book.returned.pk]) in page
+    assert reverse("orders:order", args=[book.returned.pk]) in page
     # The submitted order waiting at the desk.
-    assert reverse("web:order", args=[book.submitted.pk]) in page
+    assert reverse("orders:order", args=[book.submitted.pk]) in page
     # The overdue invoice, linking to the client's invoices.
     assert book.overdue_invoice.number in page
-    assert reverse("web:client", args=[book.world.client_a.pk]) + "#invoices" in page
+    assert reverse("book:client", args=[book.world.client_a.pk]) + "#invoices" in page
     # Nothing of kam_b's.
     assert str(book.other_submitted) not in page
 
 
 def test_today_of_the_deputy_covers_the_clients_they_stand_in_for(book: Book) -> None:
-    page = text_of(browser_for(book.world.deputy).get(reverse("web:today")))
+    page = text_of(browser_for(book.world.deputy).get(reverse("book:today")))
     assert "Price of P-1 is outdated" in page
     assert book.overdue_invoice.number in page
 
 
 def test_today_is_not_for_the_order_desk(book: Book) -> None:
-    assert browser_for(book.world.desk).get(reverse("web:today")).status_code == 403
+    assert browser_for(book.world.desk).get(reverse("book:today")).status_code == 403
 
 
 def test_client_360_shows_profile_credit_sales_and_ledger(book: Book) -> None:
     w = book.world
-    response = browser_for(w.kam_a).get(reverse("web:client", args=[w.client_a.pk]))
+    response = browser_for(w.kam_a).get(reverse("book:client", args=[w.client_a.pk]))
     assert response.status_code == 200
     page = text_of(response)
     assert "Ąžuolas" in page
@@ -95,7 +102,7 @@ def test_client_360_shows_profile_credit_sales_and_ledger(book: Book) -> None:
 
 def test_client_360_for_the_desk_hides_the_account(book: Book) -> None:
     w = book.world
-    response = browser_for(w.desk).get(reverse("web:client", args=[w.client_a.pk]))
+    response = browser_for(w.desk).get(reverse("book:client", args=[w.client_a.pk]))
     assert response.status_code == 200
     page = text_of(response)
     assert "PAY-1" not in page
@@ -105,7 +112,7 @@ def test_client_360_for_the_desk_hides_the_account(book: Book) -> None:
 
 
 def test_team_page_shows_each_kam_of_the_heads_team(book: Book) -> None:
-    response = browser_for(book.world.head).get(reverse("web:team"))
+    response = browser_for(book.world.head).get(reverse("book:team"))
     assert response.status_code == 200
     page = text_of(response)
     assert "North" in page
@@ -115,18 +122,18 @@ def test_team_page_shows_each_kam_of_the_heads_team(book: Book) -> None:
 
 
 def test_director_sees_every_team(book: Book) -> None:
-    page = text_of(browser_for(book.world.director).get(reverse("web:team")))
+    page = text_of(browser_for(book.world.director).get(reverse("book:team")))
     assert "North" in page and "South" in page and "kam_b" in page
 
 
 def test_team_page_is_for_heads_and_the_director_only(book: Book) -> None:
     for persona in ("kam_a", "desk", "finance"):
-        response = browser_for(book.world.persona(persona)).get(reverse("web:team"))
+        response = browser_for(book.world.persona(persona)).get(reverse("book:team"))
         assert response.status_code == 403, persona
 
 
 def test_desk_queue_lists_submitted_orders_oldest_first(book: Book) -> None:
-    response = browser_for(book.world.desk).get(reverse("web:desk"))
+    response = browser_for(book.world.desk).get(reverse("orders:desk"))
     assert response.status_code == 200
     page = text_of(response)
     first, second = str(book.submitted), str(book.other_submitted)
@@ -136,18 +143,18 @@ def test_desk_queue_lists_submitted_orders_oldest_first(book: Book) -> None:
 
 
 def test_desk_queue_is_refused_to_a_kam(book: Book) -> None:
-    assert browser_for(book.world.kam_a).get(reverse("web:desk")).status_code == 403
+    assert browser_for(book.world.kam_a).get(reverse("orders:desk")).status_code == 403
 
 
 def test_orders_page_filters_by_status(book: Book) -> None:
     browser = browser_for(book.world.kam_a)
-    page = text_of(browser.get(reverse("web:orders"), {"status": OrderStatus.CONFIRMED}))
+    page = text_of(browser.get(reverse("orders:orders"), {"status": OrderStatus.CONFIRMED}))
     assert str(book.confirmed) in page
     assert str(book.submitted) not in page
 
 
 def test_pages_send_a_csp_without_inline_scripts(book: Book) -> None:
-    response = browser_for(book.world.kam_a).get(reverse("web:today"))
+    response = browser_for(book.world.kam_a).get(reverse("book:today"))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy

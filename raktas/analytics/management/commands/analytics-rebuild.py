@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from raktas.analytics.rollups import rebuild
+
 
 class Command(BaseCommand):
     help = (
@@ -16,7 +18,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from raktas.analytics.rollups import rebuild
 
         start = time.perf_counter()
         counts = rebuild()

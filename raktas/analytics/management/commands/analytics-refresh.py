@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from raktas.analytics.services import client_values_refresh, tier_proposals_refresh
+
 
 class Command(BaseCommand):
     help = (
@@ -21,7 +23,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from raktas.analytics.services import client_values_refresh, tier_proposals_refresh
 
         result = client_values_refresh(months=options["months"], annual_rate=options["rate"])
         if result.fit is None:

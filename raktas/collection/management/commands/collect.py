@@ -1,10 +1,12 @@
-"""`raktas collect`: the daily collection run and the nightly credit-score recompute.
+"""`raktas collect`: the daily work — the collection run, credit control's review of
+the dunning holds, the nightly credit-score recompute, and whatever else an app
+registers (``raktas.core.schedule``).
 
 Schedule it once a day (docs/credit.md, "Running the daily work"):
 
-* ``raktas collect`` runs both jobs here and now and prints their summaries; it needs
+* ``raktas collect`` runs every job here and now and prints their summaries; it needs
   no worker, and a failure makes the command exit non-zero (cron mails it).
-* ``raktas collect --enqueue`` puts both jobs on the task queue (django-tasks-db) for
+* ``raktas collect --enqueue`` puts the jobs on the task queue (django-tasks-db) for
   ``raktas db_worker`` and prints their task ids; the results stay in the database.
 """
 
@@ -17,9 +19,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.tasks import TaskResultStatus
 
+from raktas.core.schedule import daily_jobs
+
 
 class Command(BaseCommand):
-    help = "Run the daily collection (dunning, promises, holds) and recompute credit scores."
+    help = "Run the daily work: collection (dunning, promises), holds, credit scores and more."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD); default today")
@@ -37,9 +41,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from raktas.collection.tasks import daily_collection_run
-        from raktas.credit.tasks import refresh_all_scores
-
         day = options.get("date")
         if day:
             try:
@@ -49,10 +50,12 @@ class Command(BaseCommand):
         if options["scores_only"] and options["skip_scores"]:
             raise CommandError("--scores-only and --skip-scores leave nothing to run")
         jobs: list[tuple[str, Any, tuple[Any, ...]]] = []
-        if not options["scores_only"]:
-            jobs.append(("collection", daily_collection_run, (day,)))
-        if not options["skip_scores"]:
-            jobs.append(("scores", refresh_all_scores, ()))
+        for job in daily_jobs():
+            if options["scores_only"] and job.name != "scores":
+                continue
+            if options["skip_scores"] and job.name == "scores":
+                continue
+            jobs.append((job.name, job.task, (day,) if job.takes_date else ()))
 
         if options["enqueue"]:
             for name, job, job_args in jobs:

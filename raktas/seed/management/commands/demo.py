@@ -25,8 +25,8 @@ from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
 from raktas.banking.sample import sample_entries, sample_statement
-from raktas.collection.tasks import daily_collection_run, run_queued_tasks
-from raktas.credit.tasks import refresh_all_scores
+from raktas.core.schedule import daily_jobs
+from raktas.core.tasks import run_queued_tasks
 from raktas.seed import people
 from raktas.seed.generator import SCALES
 from raktas.seed.loader import has_business_data, seed_database, unapplied_migrations
@@ -69,11 +69,12 @@ class Command(BaseCommand):
                 f"{report.counts['orders.Order']:,} orders, "
                 f"{report.counts['ledger.Invoice']:,} invoices in {report.seconds_total:.1f} s"
             )
-            # The seed writes the ledger in bulk, past the payment hooks: score once, and
-            # run today's collection once, so the demo opens with dunning calls, holds
-            # and letters to look at (its e-mails go to files under var/mail/).
-            refresh_all_scores.enqueue()
-            daily_collection_run.enqueue()
+            # The seed writes the ledger in bulk, past the payment events: run today's
+            # daily work once (collection, holds, scores), so the demo opens with
+            # dunning calls, holds and letters to look at (its e-mails go to files
+            # under var/mail/).
+            for job in daily_jobs():
+                job.task.enqueue(*([None] if job.takes_date else []))
         users = people.ensure_people()
         people.ensure_delegation(users)
         path = logins_file()

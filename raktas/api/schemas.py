@@ -6,7 +6,8 @@
 * ``Out``: output schemas. Fields listed in ``margin_fields`` (cost, margin) are
   removed from the JSON — absent, not null — unless the caller may see margin
   (``raktas.org.access.sees_margin``); fields in ``omit_if_null`` are removed when
-  null (e.g. a balance the caller may not see).
+  null (e.g. a balance the caller may not see: its resolver asks
+  ``caller_sees_account``).
 * Money is a string in JSON ("141.57"), never a float.
 """
 
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from raktas.core.money import q2
-from raktas.org.access import sees_margin
+from raktas.org.access import sees_account, sees_margin
 
 
 def _money(value: Decimal) -> str:
@@ -52,6 +53,19 @@ Percent = Annotated[Decimal, PlainSerializer(_places(2), return_type=str, when_u
 
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def caller(context: Any) -> Any:
+    """The user of the request being answered (a resolver's ``context``), or None."""
+    request = (context or {}).get("request")
+    return getattr(request, "auth", None) if request is not None else None
+
+
+def caller_sees_account(context: Any, client: Any) -> bool:
+    """Whether the caller may see what ``client`` owes (``org.access.sees_account``):
+    resolvers of owed amounts answer None otherwise, and ``omit_if_null`` drops them."""
+    user = caller(context)
+    return user is not None and sees_account(user, client)
 
 
 def request_sees_margin(info: SerializationInfo) -> bool:

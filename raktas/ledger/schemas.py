@@ -9,13 +9,23 @@ from typing import Any, ClassVar, Literal
 
 from ninja import Field, Schema
 
-from raktas.api.schemas import In, Money, Out, Percent, Quantity, UnitPrice, UserRef
+from raktas.api.schemas import (
+    In,
+    Money,
+    Out,
+    Percent,
+    Quantity,
+    UnitPrice,
+    UserRef,
+    caller_sees_account,
+)
 from raktas.catalog.schemas import ProductRef
 from raktas.clients.schemas import ClientRef
 from raktas.ledger.models import CreditReason
 from raktas.org.access import today
 
 _MARGIN_NOTE = "present only for users who may see cost and margin"
+_ACCOUNT_NOTE = "; present only for users who may see the client's account (not the order desk)"
 
 
 class InvoiceRef(Out):
@@ -44,7 +54,11 @@ class InvoiceLineOut(Out):
 
 
 class InvoiceOut(Out):
+    """An invoice. What it leaves owed (``open_amount``, ``overdue``) is part of the
+    client's account: absent for a caller who may not see it (the order desk)."""
+
     margin_fields: ClassVar[frozenset[str]] = frozenset({"cost_total", "margin"})
+    omit_if_null: ClassVar[frozenset[str]] = frozenset({"open_amount", "overdue"})
 
     id: int
     number: str
@@ -57,14 +71,20 @@ class InvoiceOut(Out):
     net_total: Money
     vat_total: Money
     gross_total: Money
-    open_amount: Money = Field(..., description="Gross still to be paid")
-    overdue: bool = Field(..., description="Open and past its due date")
+    open_amount: Money | None = Field(None, description="Gross still to be paid" + _ACCOUNT_NOTE)
+    overdue: bool | None = Field(None, description="Open and past its due date" + _ACCOUNT_NOTE)
     cost_total: Money | None = Field(None, description=_MARGIN_NOTE)
     margin: Money | None = Field(None, description=_MARGIN_NOTE)
     created_at: dt.datetime
 
     @staticmethod
-    def resolve_overdue(obj: Any) -> bool:
+    def resolve_open_amount(obj: Any, context: Any) -> Decimal | None:
+        return obj.open_amount if caller_sees_account(context, obj.client) else None
+
+    @staticmethod
+    def resolve_overdue(obj: Any, context: Any) -> bool | None:
+        if not caller_sees_account(context, obj.client):
+            return None
         return bool(obj.open_amount > 0 and obj.due_date < today())
 
     @staticmethod

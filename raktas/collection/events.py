@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from raktas.clients.models import Client
+from raktas.collection.models import DunningLevel
 from raktas.core.events import Event
-
-if TYPE_CHECKING:
-    from raktas.clients.models import Client
-    from raktas.collection.models import DunningLevel
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from raktas.audit.services import record
 from raktas.core.exceptions import DomainError, ValidationFailed
 from raktas.imports.base import Column, Group, Importer, Report, Row
 from raktas.imports.cells import CellError
+from raktas.imports.kinds import KINDS
 from raktas.imports.models import ImportRun, ImportStatus, SeenKey
 from raktas.imports.readers import file_digest, open_table
 from raktas.imports.sql import insert_rows
@@ -33,8 +34,6 @@ MAX_ERRORS = 1000
 
 
 def _kinds() -> dict[str, type[Importer]]:
-    from raktas.imports.kinds import KINDS
-
     return KINDS
 
 

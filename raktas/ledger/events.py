@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from raktas.core.events import Event
-
-if TYPE_CHECKING:
-    from raktas.ledger.models import CreditNote, Invoice
+from raktas.ledger.models import CreditNote, Invoice
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from raktas.core.events import Event
-
-if TYPE_CHECKING:
-    from raktas.orders.models import Order
-    from raktas.org.models import User
+from raktas.orders.models import Order
+from raktas.org.models import User
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,18 @@ in the root conftest.py."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.test import Client as HttpClient
+from django.urls import reverse
 from django.utils import timezone
 
 from raktas.analytics.models import ClientMonth, ClientValue, TierProposal
 from raktas.analytics.selectors import add_months
+from raktas.banking.models import BankEntry, BankStatement
 from raktas.clients.models import Client, Tier
 from raktas.collection.models import (
     CollectionTask,
@@ -32,7 +35,8 @@ from raktas.orders import services as orders
 from raktas.orders.models import Order
 from raktas.orders.services import order_invoice
 from raktas.org.models import User
-from raktas.testing.credit import invoice, set_limit
+from raktas.testing.api import PERSONAS
+from raktas.testing.credit import credit_scene, invoice, set_limit
 from raktas.testing.factories import ClientFactory
 from raktas.testing.personas import World
 
@@ -203,3 +207,75 @@ def browser_for(user: User, lang: str = "en") -> HttpClient:
     client = HttpClient(headers={"accept-language": lang})
     client.force_login(user)
     return client
+
+
+# --- Page persona tables ---------------------------------------------------------------
+#
+# Like the API's (``raktas.testing.api.Case``): each page (a URL pattern by its name) is
+# called with one set of arguments as every persona, on the API's scene of objects in
+# every state, and each persona must get the status the access rules give it: 200 (or
+# a redirect) when allowed, 404 for an object they may not see, 403 for a page their
+# role may not open, 405 for a GET on a form's POST address. ``PAGE_CASES`` in each
+# app's ``tests/test_pages.py``; ``raktas/web/tests/test_page_coverage.py`` fails on a
+# URL pattern without a case, or without an allowed and a denied persona.
+
+
+@dataclass(frozen=True)
+class PageCase:
+    name: str  # the URL pattern, "namespace:name"
+    expect: dict[str, int]
+    kwargs: dict[str, str] = field(default_factory=dict)  # URL argument → scene name
+    method: str = "GET"
+    data: dict[str, str] = field(default_factory=dict)  # form fields ({scene} filled in)
+    query: str = ""  # a query string, "a=1&b=2" ({scene} filled in)
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}{' ' + self.note if self.note else ''}"
+
+
+def page_scene(world: World) -> dict[str, int]:
+    """The API's scene with credit and collection (``credit_scene``: an override, a
+    hold, a promise, a call task per book), plus a bank entry waiting for finance and a
+    pending tier proposal for client_a."""
+    ids = credit_scene(world)
+    statement = BankStatement.objects.create(
+        kind="camt.053", version="001.08", file_sha256="0" * 64, imported_by=world.finance
+    )
+    entry = BankEntry.objects.create(
+        statement=statement,
+        key="page-scene",
+        key_source="page-scene",
+        booking_date=timezone.localdate(),
+        amount=Decimal("12.10"),
+        currency="EUR",
+        debtor_name="Nežinomas mokėtojas",
+    )
+    proposal = TierProposal.objects.create(
+        client=world.client_a, current_tier=Tier.DEVELOP, proposed_tier=Tier.KEY
+    )
+    return ids | {"bank_entry": entry.pk, "proposal_a": proposal.pk}
+
+
+def check_page_case(world: World, case: PageCase) -> None:
+    """Call ``case`` as every persona on one scene, each in a transaction rolled back
+    afterwards (so one persona's POST does not change what the next finds)."""
+    ids = page_scene(world)
+    url = reverse(case.name, kwargs={k: ids[v] for k, v in case.kwargs.items()})
+    if case.query:
+        url += "?" + case.query.format(**ids)
+    data = {k: v.format(**ids) for k, v in case.data.items()}
+    failures = []
+    for persona in PERSONAS:
+        with transaction.atomic():
+            browser = browser_for(world.persona(persona))
+            response = browser.get(url) if case.method == "GET" else browser.post(url, data)
+            wanted = case.expect[persona]
+            if response.status_code != wanted:
+                failures.append(
+                    f"{persona}: expected {wanted}, got {response.status_code} "
+                    f"({response.get('Location', '')})"
+                )
+            transaction.set_rollback(True)
+    assert not failures, f"{case.id} {url}\n" + "\n".join(failures)

@@ -2,16 +2,14 @@
 
 from django.db import migrations
 
+from raktas.audit.guards import install, remove
+
 
 def up(apps, schema_editor):
-    from raktas.audit.guards import install
-
     install(schema_editor.connection)
 
 
 def down(apps, schema_editor):
-    from raktas.audit.guards import remove
-
     remove(schema_editor.connection)
 
 

@@ -2,10 +2,11 @@
 
 from django.db import migrations, models
 
+from raktas.core.search import product_search_text
+
 
 def fill_search_text(apps, schema_editor):
     """Fold the existing rows' name into search_text (raktas.core.search)."""
-    from raktas.core.search import product_search_text
 
     Model = apps.get_model("catalog", "product")
     rows = Model.objects.order_by("pk").values_list("pk", 'name')

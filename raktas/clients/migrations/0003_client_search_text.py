@@ -2,10 +2,11 @@
 
 from django.db import migrations, models
 
+from raktas.core.search import client_search_text
+
 
 def fill_search_text(apps, schema_editor):
     """Fold the existing rows' legal_name and city into search_text (raktas.core.search)."""
-    from raktas.core.search import client_search_text
 
     Model = apps.get_model("clients", "client")
     rows = Model.objects.order_by("pk").values_list("pk", 'legal_name', 'city')

@@ -1,10 +1,11 @@
 from django.db import migrations, models
 
+from raktas.core.search import contact_search_text
+
 
 def fill_search_text(apps, schema_editor):
     """Fold the existing contacts' name, position, email and phone into search_text
     (raktas.core.search)."""
-    from raktas.core.search import contact_search_text
 
     Model = apps.get_model("clients", "contact")
     rows = Model.objects.order_by("pk").values_list("pk", "name", "position", "email", "phone")

@@ -3,83 +3,24 @@ invisible, 403 when visible but the role may not do it, 2xx when allowed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from raktas.clients.models import Client
-from raktas.collection.models import CollectionTask, DunningLevel, TaskKind
-from raktas.collection.services import collection_run, promise_create
-from raktas.credit.models import OverrideRequest
-from raktas.credit.scoring import credit_score_refresh
-from raktas.credit.services import CreditRefused, credit_hold_set
-from raktas.orders.services import order_submit
 from raktas.testing.api import (
     PERSONAS,
     Case,
     _check_response,
     _fill,
     as_persona,
-    build_scene,
     expect,
 )
-from raktas.testing.credit import draft, invoice
-from raktas.testing.personas import World
+from raktas.testing.credit import credit_scene, draft
 
 pytestmark = pytest.mark.django_db
-
-
-def credit_scene(world: World) -> dict[str, int]:
-    """The API scene plus, for client_a (kam_a, team North) and client_b (kam_b,
-    South): a pending override, a hold, a promise, a call task and a letter."""
-    ids = build_scene(world)
-    today = timezone.localdate()
-    out: dict[str, int] = {}
-    for name, client, kam in (
-        ("a", world.client_a, world.kam_a),
-        ("b", world.client_b, world.kam_b),
-    ):
-        Client.objects.filter(pk=client.pk).update(credit_limit=Decimal("20.00"))
-        client.refresh_from_db()
-        order = draft(world, client, 10, by=kam)
-        with pytest.raises(CreditRefused):
-            order_submit(by=kam, order=order)
-        out[f"override_{name}"] = OverrideRequest.objects.get(order=order).pk
-        out[f"hold_{name}"] = credit_hold_set(
-            client=client, kind="legal_handover", reason="test"
-        ).pk
-        out[f"promise_{name}"] = promise_create(
-            by=kam, client=client, promised_on=today + dt.timedelta(days=3), amount=Decimal("5")
-        ).pk
-        invoice(
-            world,
-            client,
-            "10.00",
-            issued=today - dt.timedelta(days=80),
-            due=today - dt.timedelta(days=31),
-        )
-        invoice(
-            world,
-            client,
-            "3.00",
-            issued=today - dt.timedelta(days=20),
-            due=today - dt.timedelta(days=8),
-        )
-        credit_score_refresh(client)
-    # Promises pause dunning: run as of the day after they fall due (they break).
-    collection_run(as_of=today + dt.timedelta(days=4))
-    for name, client in (("a", world.client_a), ("b", world.client_b)):
-        out[f"task_{name}"] = CollectionTask.objects.get(
-            client=client, kind=TaskKind.DUNNING_CALL
-        ).pk
-        link = client.timeline.get(kind="letter").link  # /api/v1/collection/letters/7.pdf
-        out[f"letter_{name}"] = int(link.rsplit("/", 1)[1].split(".")[0])
-    out["level"] = DunningLevel.objects.get(days_overdue=10).pk  # reached by the run
-    return ids | out
 
 
 # Credit data is the account's: the book (kam_a, deputy, head), finance, the director.

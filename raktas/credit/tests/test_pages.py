@@ -15,7 +15,9 @@ from raktas.credit.models import OverrideRequest, OverrideStatus
 from raktas.credit.services import CreditRefused, credit_hold_set
 from raktas.orders.models import OrderStatus
 from raktas.orders.services import order_submit
+from raktas.testing.api import expect
 from raktas.testing.credit import draft, invoice, set_limit
+from raktas.testing.pages import PageCase, check_page_case
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +215,35 @@ def test_page_messages_are_said_in_the_readers_language(world, settings):
     ).content.decode()
     assert f"Patvirtinta: užsakymas {override.order} pateiktas." in html
     assert "was submitted" not in html
+
+
+# --- persona by persona (raktas.testing.pages.PageCase) --------------------------------
+
+# client_a's account: its book (kam_a, the deputy, the head), finance, the director.
+ACCOUNT_A = expect(200, kam_b=404, desk=404, admin=404)
+
+PAGE_CASES = [
+    PageCase("credit:home", expect(200, desk=403, admin=403)),
+    PageCase("credit:override", ACCOUNT_A, kwargs={"pk": "override_a"}),
+    PageCase(
+        "credit:override_decide",
+        expect(403, kam_b=404, desk=404, admin=404, head=302, director=302),
+        kwargs={"pk": "override_a"},
+        method="POST",
+        data={"decision": "reject", "reason": "Pay the overdue first."},
+    ),
+    PageCase(
+        "credit:hold_lift",
+        expect(403, kam_b=404, desk=404, admin=404, finance=302, director=302),
+        kwargs={"pk": "hold_a"},
+        method="POST",
+        data={"reason": "Paid."},
+    ),
+    PageCase("credit:client", ACCOUNT_A, kwargs={"pk": "client_a"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", PAGE_CASES, ids=lambda c: c.id)
+def test_each_persona_gets_what_the_access_rules_give(world, case: PageCase) -> None:
+    check_page_case(world, case)

@@ -12,8 +12,9 @@ from django.urls import reverse
 from raktas.catalog.models import Product
 from raktas.clients.models import ClientStatus
 from raktas.orders.models import Order, OrderStatus
+from raktas.testing.api import expect
 from raktas.testing.factories import ProductFactory
-from raktas.testing.pages import Book, browser_for
+from raktas.testing.pages import Book, PageCase, browser_for, check_page_case
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -214,3 +215,79 @@ def test_a_credit_refusal_is_explained_with_the_figures(book: Book) -> None:
     assert "Override request #" in html
     order.refresh_from_db()
     assert order.status == OrderStatus.DRAFT
+
+
+# --- persona by persona (raktas.testing.pages.PageCase) --------------------------------
+
+# Writing a draft of client_a: its book (kam_a, the deputy, the head) and the director.
+# The order desk does not see drafts; finance sees them but takes no orders.
+WRITE_A = expect(302, kam_b=404, desk=404, finance=403, admin=404)
+# The desk's moves on a submitted order of client_a: the desk and the director.
+HANDLE_A = expect(403, kam_b=404, desk=302, director=302, admin=404)
+
+PAGE_CASES = [
+    PageCase(
+        "orders:order_new",
+        expect(302, kam_b=404, desk=403, finance=403, admin=404),
+        kwargs={"pk": "client_a"},
+        method="POST",
+    ),
+    PageCase("orders:orders", expect(200, admin=403)),
+    PageCase("orders:order", expect(200, kam_b=404, admin=404), kwargs={"pk": "submitted_a"}),
+    PageCase(
+        "orders:order",
+        expect(200, kam_b=404, desk=404, admin=404),
+        kwargs={"pk": "draft_a"},
+        note="a draft",
+    ),
+    PageCase(
+        "orders:order_line_add",
+        WRITE_A,
+        kwargs={"pk": "draft_a"},
+        method="POST",
+        data={"product": "{product}", "quantity": "1"},
+    ),
+    PageCase(
+        "orders:order_line_change",
+        WRITE_A,
+        kwargs={"pk": "draft_a", "line_pk": "draft_a_line"},
+        method="POST",
+        data={"quantity": "3"},
+    ),
+    PageCase(
+        "orders:order_line_remove",
+        WRITE_A,
+        kwargs={"pk": "draft_a", "line_pk": "draft_a_line"},
+        method="POST",
+    ),
+    PageCase(
+        "orders:order_products",
+        expect(200, kam_b=404, desk=404, finance=403, admin=404),
+        kwargs={"pk": "draft_a"},
+        query="q=P-",
+    ),
+    # client_a is over its limit in the scene: the submission is refused (422) for
+    # those who may submit.
+    PageCase(
+        "orders:order_submit",
+        expect(422, kam_b=404, desk=404, finance=403, admin=404),
+        kwargs={"pk": "draft_a"},
+        method="POST",
+    ),
+    PageCase("orders:order_cancel", WRITE_A, kwargs={"pk": "draft_a"}, method="POST"),
+    PageCase("orders:order_confirm", HANDLE_A, kwargs={"pk": "submitted_a"}, method="POST"),
+    PageCase(
+        "orders:order_return",
+        HANDLE_A,
+        kwargs={"pk": "submitted_a"},
+        method="POST",
+        data={"comment": "Check the quantities."},
+    ),
+    PageCase("orders:desk", expect(403, desk=200, director=200)),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", PAGE_CASES, ids=lambda c: c.id)
+def test_each_persona_gets_what_the_access_rules_give(world, case: PageCase) -> None:
+    check_page_case(world, case)

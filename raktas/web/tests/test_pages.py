@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from raktas.orders.models import OrderStatus
-from raktas.testing.pages import Book, browser_for
+from raktas.testing.api import expect
+from raktas.testing.pages import Book, PageCase, browser_for, check_page_case
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,19 @@ def test_pages_send_a_csp_without_inline_scripts(book: Book) -> None:
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, "inline <script>"
     assert re.search(r"\son[a-z]+\s*=", html) is None, "inline event handler"
     assert "style=" not in html
+
+
+# --- persona by persona (raktas.testing.pages.PageCase) --------------------------------
+
+PAGE_CASES = [
+    # Everyone signed in lands somewhere; the administrator, who holds no business role,
+    # gets the page that says so. (Anonymous callers go to sign in: test_page_coverage.)
+    PageCase("web:home", expect(302, admin=200)),
+    PageCase("web:password_change", expect(200)),
+    PageCase("web:password_change_done", expect(200)),
+]
+
+
+@pytest.mark.parametrize("case", PAGE_CASES, ids=lambda c: c.id)
+def test_each_persona_gets_what_the_access_rules_give(world, case: PageCase) -> None:
+    check_page_case(world, case)

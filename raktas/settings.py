@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from raktas.core.env import env_bool, env_choice, env_int, env_list, env_str
+from raktas.core.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 _SOURCE_ROOT = BASE_DIR.parent
@@ -273,6 +273,24 @@ ACCESS_LOG_LIST_ROWS = env_int("ACCESS_LOG_LIST_ROWS", 100, minimum=0)
 ACCESS_ALERT_FACTOR = env_int("ACCESS_ALERT_FACTOR", 5, minimum=1)
 ACCESS_ALERT_FLOOR = env_int("ACCESS_ALERT_FLOOR", 1000, minimum=0)
 ACCESS_ALERT_DAYS = env_int("ACCESS_ALERT_DAYS", 30, minimum=1)
+
+# --- Key-client intelligence (docs/analytics.md) -----------------------------------
+# ABC: A up to this cumulative share of the ranked total, B up to the next; XYZ by the
+# coefficient of variation of monthly sales: X up to x, Y up to y, else Z.
+ANALYTICS_ABC_A = env_float("ANALYTICS_ABC_A", 0.80, minimum=0.0, maximum=1.0)
+ANALYTICS_ABC_B = env_float("ANALYTICS_ABC_B", 0.95, minimum=0.0, maximum=1.0)
+ANALYTICS_XYZ_X = env_float("ANALYTICS_XYZ_X", 0.5, minimum=0.0)
+ANALYTICS_XYZ_Y = env_float("ANALYTICS_XYZ_Y", 1.0, minimum=0.0)
+# Key-client candidates: a share of revenue, of margin, or a place in the top NPV share.
+ANALYTICS_KEY_REVENUE_SHARE = env_float("ANALYTICS_KEY_REVENUE_SHARE", 0.10, minimum=0.0)
+ANALYTICS_KEY_MARGIN_SHARE = env_float("ANALYTICS_KEY_MARGIN_SHARE", 0.10, minimum=0.0)
+ANALYTICS_KEY_NPV_TOP_SHARE = env_float("ANALYTICS_KEY_NPV_TOP_SHARE", 0.10, minimum=0.0)
+# Lifetime value: NPV over this many months at this annual discount rate.
+ANALYTICS_HORIZON_MONTHS = env_int("ANALYTICS_HORIZON_MONTHS", 12, minimum=1)
+ANALYTICS_DISCOUNT_RATE = env_float("ANALYTICS_DISCOUNT_RATE", 0.10, minimum=0.0)
+# Churn risk: P(alive) below this, or silent longer than this many usual gaps.
+ANALYTICS_CHURN_P_ALIVE = env_float("ANALYTICS_CHURN_P_ALIVE", 0.5, minimum=0.0, maximum=1.0)
+ANALYTICS_CHURN_RHYTHM_FACTOR = env_float("ANALYTICS_CHURN_RHYTHM_FACTOR", 2.0, minimum=1.0)
 
 # --- Credit control and collection (docs/credit.md) -----------------------------------
 # Orders are refused while any debt is overdue by more than this many days.

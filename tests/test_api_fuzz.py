@@ -26,11 +26,11 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from raktas.testing.api import build_scene
 from schemathesis import GenerationMode
 from schemathesis.core.result import Err
 
 from raktas.org.models import ApiToken
+from raktas.testing.api import build_scene
 
 pytestmark = pytest.mark.django_db
 

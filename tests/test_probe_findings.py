@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
-from raktas.testing.api import ApiClient, as_persona
 
 from raktas.analytics.models import TierProposal
 from raktas.banking.tests.conftest import read
@@ -23,6 +22,7 @@ from raktas.clients.models import Tier
 from raktas.ledger.models import Allocation
 from raktas.ledger.services import invoice_create, payment_record
 from raktas.orders.models import Order
+from raktas.testing.api import ApiClient, as_persona
 from raktas.testing.personas import build_world
 
 pytestmark = pytest.mark.django_db

@@ -5,18 +5,36 @@ margin and NPV are null for users who may not see margin."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
-from raktas.analytics import insights, reports
+from raktas.analytics import offers, reports
+from raktas.analytics.churn import churn_alerts
 from raktas.analytics.models import ClientValue, ProposalStatus, TierProposal
+from raktas.analytics.returns import client_rate_jumps, rate_jumps, returns_report
+from raktas.analytics.schemas import (
+    AbcOut,
+    AbcQuery,
+    CandidateOut,
+    ChurnOut,
+    DecisionIn,
+    JumpOut,
+    KeyQuery,
+    OfferOut,
+    ProposalOut,
+    RateOut,
+    ReturnsQuery,
+    ScopeQuery,
+    SegmentOut,
+    SegmentReportQuery,
+    ValueOut,
+)
+from raktas.analytics.segments import segment_prospects
 from raktas.analytics.selectors import (
-    Filters,
     KeyClientRules,
     Period,
     abc_report,
@@ -57,58 +75,6 @@ def page_of(rows: list[Any], params: PageParams) -> dict[str, Any]:
     }
 
 
-class ScopeQuery(Schema):
-    start: str | None = None  # YYYY-MM, default: 11 months before the current one
-    end: str | None = None  # YYYY-MM, default: the current month
-    kam: int | None = None
-    team: int | None = None
-    segment: int | None = None
-
-    def period(self) -> Period:
-        return Period.parse(self.start, self.end)
-
-    def filters(self) -> Filters:
-        return Filters(kam_id=self.kam, team_id=self.team, segment_id=self.segment)
-
-
-class AbcQuery(ScopeQuery):
-    dimension: str = "client"
-    a: float | None = None
-    b: float | None = None
-    x: float | None = None
-    y: float | None = None
-    limit: int = 50
-    offset: int = 0
-
-
-class AbcItemOut(Schema):
-    id: int
-    label: str
-    revenue: Decimal
-    margin: Decimal | None
-    share: float
-    cumulative_share: float
-    abc: str
-    abc_margin: str | None
-    cv: float | None
-    xyz: str
-    extra: dict[str, Any]
-
-
-class AbcOut(Schema):
-    dimension: str
-    start: dt.date
-    end: dt.date
-    thresholds: dict[str, float]
-    count: int
-    total_revenue: Decimal
-    total_margin: Decimal | None
-    classes: dict[str, dict[str, float]]
-    matrix: dict[str, dict[str, float]]
-    pareto: list[tuple[float, float]]
-    items: list[AbcItemOut]
-
-
 @router.get("/analytics/abc", response=AbcOut, summary="Pareto, ABC and XYZ of clients or products")
 def abc(request: HttpRequest, q: Query[AbcQuery]) -> dict[str, Any]:
     user = analyst(request)
@@ -136,24 +102,6 @@ def abc(request: HttpRequest, q: Query[AbcQuery]) -> dict[str, Any]:
     }
 
 
-class KeyQuery(ScopeQuery):
-    revenue_share: float | None = None
-    margin_share: float | None = None
-
-
-class CandidateOut(Schema):
-    client_id: int
-    label: str
-    owner: str
-    tier: str
-    revenue: Decimal
-    revenue_share: float
-    margin: Decimal | None
-    margin_share: float | None
-    npv: Decimal | None
-    reasons: list[str]
-
-
 @router.get(
     "/analytics/key-clients",
     response=Page[CandidateOut],
@@ -166,19 +114,6 @@ def key_clients(
     rules = KeyClientRules.from_settings(revenue_share=q.revenue_share, margin_share=q.margin_share)
     found = key_client_candidates(user, period=q.period(), filters=q.filters(), rules=rules)
     return page_of([asdict(c) for c in found], page)
-
-
-class ValueOut(Schema):
-    client_id: int
-    computed_on: dt.date | None
-    p_alive: float | None
-    expected_orders: float | None
-    expected_order_net: Decimal | None
-    expected_margin: Decimal | None
-    npv: Decimal | None
-    weeks_since_last: float | None
-    typical_gap_days: float | None
-    monthly: list[dict[str, Any]]
 
 
 @router.get(
@@ -209,44 +144,10 @@ def client_value(request: HttpRequest, client_id: int) -> dict[str, Any]:
     }
 
 
-class ChurnOut(Schema):
-    client_id: int
-    client: str
-    owner: str
-    p_alive: float
-    days_since_last: int
-    typical_gap_days: float | None
-    expected_margin: Decimal | None
-    npv: Decimal | None
-    reasons: list[str]
-
-
 @router.get("/analytics/churn", response=Page[ChurnOut], summary="Churn-risk alerts")
 def churn(request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]) -> dict[str, Any]:
     user = analyst(request)
-    return page_of([asdict(a) for a in insights.churn_alerts(user, filters=q.filters())], page)
-
-
-class SuggestionOut(Schema):
-    kind: str
-    id: int
-    label: str
-    buyers_share: float
-    expected_margin: Decimal | None
-    quantity: Decimal | None
-    unit_price: Decimal | None
-    line_gross: Decimal | None
-    exceeds_headroom: bool
-    reason: str
-
-
-class OfferOut(Schema):
-    client_id: int
-    similar_clients: int
-    exposure: Decimal
-    headroom: Decimal
-    draft_gross: Decimal
-    suggestions: list[SuggestionOut]
+    return page_of([asdict(a) for a in churn_alerts(user, filters=q.filters())], page)
 
 
 @router.get(
@@ -262,22 +163,7 @@ def next_best_offer(request: HttpRequest, client_id: int, order: int | None = No
         draft = get_order_for(user, order)
         if draft.client_id != client.pk:
             raise NotFound("Order not found.")
-    return asdict(insights.next_best_offer(user, client, order=draft))
-
-
-class ReturnsQuery(ScopeQuery):
-    group_by: str = "client"
-
-
-class RateOut(Schema):
-    key: Any
-    label: str
-    invoiced: Decimal
-    returned: Decimal
-    return_rate: float | None
-    invoices: int
-    refused_orders: int
-    refusal_rate: float | None
+    return asdict(offers.next_best_offer(user, client, order=draft))
 
 
 @router.get(
@@ -289,20 +175,8 @@ def returns(
     request: HttpRequest, q: Query[ReturnsQuery], page: Query[PageParams]
 ) -> dict[str, Any]:
     user = analyst(request)
-    rows = insights.returns_report(
-        user, group_by=q.group_by, period=q.period(), filters=q.filters()
-    )
+    rows = returns_report(user, group_by=q.group_by, period=q.period(), filters=q.filters())
     return page_of([asdict(r) for r in rows], page)
-
-
-class JumpOut(Schema):
-    metric: str
-    month: dt.date
-    rate: float
-    baseline: float
-    message: str
-    client_id: int | None  # null: the whole book in view
-    client: str
 
 
 @router.get("/analytics/returns/alerts", response=Page[JumpOut], summary="Rate jump alerts")
@@ -311,35 +185,14 @@ def return_alerts(
 ) -> dict[str, Any]:
     user = analyst(request)
     filters = q.filters()
-    alerts = insights.rate_jumps(user, filters=filters) + insights.client_rate_jumps(
-        user, filters=filters
-    )
+    alerts = rate_jumps(user, filters=filters) + client_rate_jumps(user, filters=filters)
     return page_of([asdict(a) for a in alerts], page)
-
-
-class SegmentOut(Schema):
-    segment_id: int | None
-    segment: str
-    revenue: Decimal
-    revenue_before: Decimal
-    growth: float | None
-    share: float
-    clients: int
-    clients_before: int
-    margin_rate: float | None
-    price_realisation: float | None
-    monthly: list[tuple[dt.date, Decimal]]
-    proposal: str
 
 
 @router.get("/analytics/segments", response=Page[SegmentOut], summary="Segment prospects")
 def segments(request: HttpRequest, q: Query[ScopeQuery], page: Query[PageParams]) -> dict[str, Any]:
     user = analyst(request)
-    return page_of([asdict(r) for r in insights.segment_prospects(user, period=q.period())], page)
-
-
-class SegmentReportQuery(ScopeQuery):
-    lang: str | None = None  # en or lt; default the language of the request
+    return page_of([asdict(r) for r in segment_prospects(user, period=q.period())], page)
 
 
 def _report_language(request: HttpRequest, lang: str | None) -> str:
@@ -359,7 +212,7 @@ def _segment_report(request: HttpRequest, q: SegmentReportQuery, kind: str) -> H
     period = q.period()
     lang = _report_language(request, q.lang)
     with translation.override(lang):  # the proposals are written in the report's language
-        rows = insights.segment_prospects(user, period=period)
+        rows = segment_prospects(user, period=period)
     access_record(request, what=f"segments.{kind}", rows=len(rows), user=user)
     name = f"segments-{period.start:%Y%m}-{period.end:%Y%m}-{lang}.{kind}"
     if kind == "pdf":
@@ -381,32 +234,14 @@ def _segment_report(request: HttpRequest, q: SegmentReportQuery, kind: str) -> H
     )
 
 
-@router.get("/analytics/segments.xlsx", summary="Segment prospects as a proposal workbook")
+@router.get("/analytics/xlsx", summary="Segment prospects as a proposal workbook")
 def segments_xlsx(request: HttpRequest, q: Query[SegmentReportQuery]) -> HttpResponse:
     return _segment_report(request, q, "xlsx")
 
 
-@router.get("/analytics/segments.pdf", summary="Segment prospects as a proposal report (PDF)")
+@router.get("/analytics/pdf", summary="Segment prospects as a proposal report (PDF)")
 def segments_pdf(request: HttpRequest, q: Query[SegmentReportQuery]) -> HttpResponse:
     return _segment_report(request, q, "pdf")
-
-
-class ProposalOut(Schema):
-    id: int
-    client_id: int
-    client: str
-    current_tier: str
-    proposed_tier: str
-    reasons: list[str]
-    status: str
-    created_at: dt.datetime
-    decided_by: str | None
-    decision_note: str
-    you_may_decide: bool
-
-
-class DecisionIn(Schema):
-    note: str = ""
 
 
 def _proposal_out(user: User, p: TierProposal) -> dict[str, Any]:

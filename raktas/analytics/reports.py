@@ -1,6 +1,6 @@
 """The segment prospects proposal report (duty 2.17) as a workbook and as a PDF.
 
-Both take the rows ``insights.segment_prospects`` returns for the person asking (so
+Both take the rows ``segments.segment_prospects`` returns for the person asking (so
 they are scoped like the page) and are written in the language asked for: the labels
 are the same translated strings as the page's, looked up under
 ``translation.override``. Margin columns appear only for users who may see margin
@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from raktas.analytics.insights import SegmentRow
+from raktas.analytics.segments import SegmentRow
 from raktas.analytics.selectors import Period
 from raktas.core import formatting, spreadsheet
 from raktas.core import pdf as pdfdoc

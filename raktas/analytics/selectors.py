@@ -120,10 +120,10 @@ def _sees_everything(user: User, filters: Filters) -> bool:
 
 def thresholds_from_settings(**overrides: float | None) -> abc_math.Thresholds:
     base = {
-        "a": float(getattr(settings, "ANALYTICS_ABC_A", 0.80)),
-        "b": float(getattr(settings, "ANALYTICS_ABC_B", 0.95)),
-        "x": float(getattr(settings, "ANALYTICS_XYZ_X", 0.5)),
-        "y": float(getattr(settings, "ANALYTICS_XYZ_Y", 1.0)),
+        "a": settings.ANALYTICS_ABC_A,
+        "b": settings.ANALYTICS_ABC_B,
+        "x": settings.ANALYTICS_XYZ_X,
+        "y": settings.ANALYTICS_XYZ_Y,
     }
     base.update({k: float(v) for k, v in overrides.items() if v is not None})
     try:
@@ -501,9 +501,9 @@ class KeyClientRules:
     @classmethod
     def from_settings(cls, **overrides: Any) -> KeyClientRules:
         base: dict[str, Any] = {
-            "revenue_share": float(getattr(settings, "ANALYTICS_KEY_REVENUE_SHARE", 0.10)),
-            "margin_share": float(getattr(settings, "ANALYTICS_KEY_MARGIN_SHARE", 0.10)),
-            "npv_top_share": float(getattr(settings, "ANALYTICS_KEY_NPV_TOP_SHARE", 0.10)),
+            "revenue_share": settings.ANALYTICS_KEY_REVENUE_SHARE,
+            "margin_share": settings.ANALYTICS_KEY_MARGIN_SHARE,
+            "npv_top_share": settings.ANALYTICS_KEY_NPV_TOP_SHARE,
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)

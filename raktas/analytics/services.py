@@ -43,11 +43,11 @@ MARGIN_RATE_PRIOR_WEIGHT = 2.0
 
 
 def horizon_months() -> int:
-    return int(getattr(settings, "ANALYTICS_HORIZON_MONTHS", 12))
+    return settings.ANALYTICS_HORIZON_MONTHS
 
 
 def annual_discount_rate() -> float:
-    return float(getattr(settings, "ANALYTICS_DISCOUNT_RATE", 0.10))
+    return settings.ANALYTICS_DISCOUNT_RATE
 
 
 @dataclass

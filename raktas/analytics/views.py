@@ -19,8 +19,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from raktas.analytics import insights
+from raktas.analytics.churn import churn_alerts, churn_alerts_first
 from raktas.analytics.models import ClientValue, ProposalStatus, TierProposal
+from raktas.analytics.offers import next_best_offer
+from raktas.analytics.returns import client_rate_jumps, rate_jumps, returns_report
+from raktas.analytics.segments import segment_prospects
 from raktas.analytics.selectors import (
     Filters,
     Period,
@@ -155,7 +158,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     margin = sees_margin(user)
     for p in proposals:
         p.reason_texts = reason_texts(p.reasons, margin=margin)  # type: ignore[attr-defined]
-    churn, churn_count = insights.churn_alerts_first(
+    churn, churn_count = churn_alerts_first(
         user, None if show_all == "churn" else OVERVIEW_ROWS, filters=filters
     )
     base_query = request.GET.copy()
@@ -177,20 +180,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         "overview_rows": OVERVIEW_ROWS,
         # The page's own query without ``all``, for the "show all" / "show fewer" links.
         "base_query": base_query.urlencode(),
-        "reasons": insights.returns_report(user, group_by="reason", period=period, filters=filters)[
-            :10
-        ],
+        "reasons": returns_report(user, group_by="reason", period=period, filters=filters)[:10],
         "jumps": (
-            insights.rate_jumps(user, filters=filters)
-            + insights.client_rate_jumps(user, filters=filters)[:10]
+            rate_jumps(user, filters=filters) + client_rate_jumps(user, filters=filters)[:10]
         ),
         "returns_by": returns_by,
         "returns_groups": [(g, RETURN_GROUPS[g]) for g in RETURN_GROUPS],
-        "returns": insights.returns_report(
-            user, group_by=returns_by, period=period, filters=filters
-        )[:15],
+        "returns": returns_report(user, group_by=returns_by, period=period, filters=filters)[:15],
         "lang": (translation.get_language() or "en")[:2],
-        "segments": insights.segment_prospects(user, period=period),
+        "segments": segment_prospects(user, period=period),
         "proposals": proposals,
         "margin": sees_margin(user),
         "query": request.GET.urlencode(),
@@ -204,7 +202,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = _analyst(request)
     client = get_client_for(user, pk)
     value = ClientValue.objects.filter(client=client).first()
-    churn = [a for a in insights.churn_alerts(user) if a.client_id == client.pk]
+    churn = [a for a in churn_alerts(user) if a.client_id == client.pk]
     return render(
         request,
         "analytics/client.html",
@@ -212,7 +210,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "value": value,
             "churn": churn[0] if churn else None,
-            "offer": insights.next_best_offer(user, client),
+            "offer": next_best_offer(user, client),
             "months": client_monthly(user, client, Period.trailing(12)),
             "margin": sees_margin(user),
         },
@@ -255,7 +253,7 @@ def client_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """A fragment for the client page (``hx-get`` on load): NPV, P(alive), churn."""
     user = _analyst(request)
     client = get_client_for(user, pk)
-    churn = [a for a in insights.churn_alerts(user) if a.client_id == client.pk]
+    churn = [a for a in churn_alerts(user) if a.client_id == client.pk]
     return render(
         request,
         "analytics/_client_panel.html",
@@ -276,7 +274,7 @@ def order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 
     user = _analyst(request)
     order = get_order_for(user, pk)
-    offer = insights.next_best_offer(user, order.client, order=order, limit=8)
+    offer = next_best_offer(user, order.client, order=order, limit=8)
     return render(
         request,
         "analytics/_order_suggestions.html",

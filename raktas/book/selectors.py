@@ -36,8 +36,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from raktas.analytics.insights import churn_counts_by_owner, churn_risk_first, return_rate_alerts
+from raktas.analytics.churn import churn_counts_by_owner, churn_risk_first
 from raktas.analytics.models import ProposalStatus, TierProposal
+from raktas.analytics.returns import return_rate_alerts
 from raktas.catalog.models import Product
 from raktas.clients.models import Client, ClientStatus, Segment, Tier
 from raktas.clients.selectors import client_search, clients_visible_to, contacts_visible_to
@@ -625,7 +626,7 @@ def silent_clients(user: User, *, limit: int = 15) -> list[SilentClient]:
 
 # What the other apps raise lands on Today through their own selectors: collection
 # (``raktas.collection``), override requests (``raktas.credit``), churn risk and rate
-# jumps (``raktas.analytics.insights``' public Today selectors). Nothing here
+# jumps (``raktas.analytics.churn`` and ``.returns``' public Today selectors). Nothing here
 # recomputes their rules.
 
 CHURN_ON_TODAY = 15

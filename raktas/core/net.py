@@ -45,12 +45,12 @@ def client_ip(request: HttpRequest) -> str:
     short or not an address falls back to ``REMOTE_ADDR``.
     """
     remote = _valid(str(request.META.get("REMOTE_ADDR") or "")) or UNKNOWN
-    header = getattr(settings, "TRUSTED_PROXY_HEADER", "")
+    header = settings.TRUSTED_PROXY_HEADER
     if not header:
         return remote
     raw = str(request.META.get(_header_meta_key(header)) or "")
     entries = [part for part in raw.split(",") if part.strip()]
-    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 1))
+    count = settings.TRUSTED_PROXY_COUNT
     if len(entries) < count:
         return remote
     return _valid(entries[-count]) or remote

@@ -13,9 +13,8 @@ from raktas.api.auth import current_user
 from raktas.api.errors import blame, renamed_fields
 from raktas.api.pagination import Page, PageParams, paginate
 from raktas.clients.models import Client
-from raktas.clients.selectors import get_client_for
+from raktas.clients.selectors import account_clients_visible_to, client_search, get_client_for
 from raktas.core.exceptions import NotFound
-from raktas.core.search import matches, search_term
 from raktas.ledger.models import CreditNote, Invoice, Payment
 from raktas.ledger.schemas import (
     AllocateChoice,
@@ -35,7 +34,6 @@ from raktas.ledger.schemas import (
     PaymentOut,
 )
 from raktas.ledger.selectors import (
-    account_clients_visible_to,
     credit_notes_visible_to,
     get_balance_for,
     get_invoice_for,
@@ -267,9 +265,7 @@ def list_balances(
     if filters.owner is not None:
         qs = qs.filter(owner_id=filters.owner)
     if filters.q:
-        term = filters.q.strip()
-        # Name and city without regard to case or diacritics (raktas.core.search).
-        qs = qs.filter(matches(search_term(term)) | Q(registration_code__icontains=term))
+        qs = client_search(qs, filters.q)  # the one client search
     if filters.overdue is not None:
         # Filtering on the overdue sum needs it for every candidate row.
         # (as keyword dicts: the type checker cannot see with_balances' annotations)

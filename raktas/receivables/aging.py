@@ -53,7 +53,7 @@ def parse_edges(raw: str | Sequence[int | str] | None) -> tuple[int, ...]:
     """Bucket edges in days past due: "30,60,90" → (30, 60, 90). Strictly increasing,
     each ≥ 1; refused with a clear message otherwise."""
     if raw is None:
-        raw = getattr(settings, "AGING_BUCKETS", None) or (30, 60, 90)
+        raw = settings.AGING_BUCKETS
     items = raw.split(",") if isinstance(raw, str) else list(raw)
     try:
         edges = tuple(int(str(x).strip()) for x in items if str(x).strip())
@@ -501,7 +501,7 @@ def aging_report(
     One statement (``report_sql``) gives a row per client in whole cents; the KAM, team
     and company rows add those integers up, and Decimals are made once per row shown."""
     edges = tuple(edges) if edges else parse_edges(None)
-    dso_days = dso_days or int(getattr(settings, "AGING_DSO_DAYS", 90))
+    dso_days = dso_days or settings.AGING_DSO_DAYS
     n = len(edges) + 2
     filter_sql, filter_params = _client_filter(clients)
     sql, params = report_sql(

@@ -37,19 +37,19 @@ from raktas.web.models import LoginThrottle
 
 
 def max_failures() -> int:
-    return int(getattr(settings, "LOGIN_MAX_FAILURES", 5))
+    return settings.LOGIN_MAX_FAILURES
 
 
 def max_failures_per_ip() -> int:
-    return int(getattr(settings, "LOGIN_MAX_FAILURES_PER_IP", 50))
+    return settings.LOGIN_MAX_FAILURES_PER_IP
 
 
 def lockout() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "LOGIN_LOCKOUT_MINUTES", 15)))
+    return dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 
 def backoff_max() -> int:
-    return int(getattr(settings, "LOGIN_BACKOFF_MAX_SECONDS", 60))
+    return settings.LOGIN_BACKOFF_MAX_SECONDS
 
 
 def _norm(username: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from raktas.testing.pages import Book
 
 from raktas.audit.models import AccessEntry
+from raktas.testing.pages import Book
 
 pytestmark = pytest.mark.usefixtures("audit_safe_flush")
 

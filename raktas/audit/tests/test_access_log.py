@@ -12,9 +12,9 @@ from django.db import DatabaseError, transaction
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from raktas.testing.api import as_persona, build_scene
 from raktas.audit.models import AccessAlert, AccessEntry
 from raktas.audit.services import access_record, unusual_reads
+from raktas.testing.api import as_persona, build_scene
 
 pytestmark = pytest.mark.django_db
 

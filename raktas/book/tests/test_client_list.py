@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from raktas.book.selectors import ClientFilters, client_page
+from raktas.book.selectors import ClientFilters, client_page, monthly_revenue
 from raktas.clients.models import Client
+from raktas.core.periods import months_back
 from raktas.ledger import services as ledger
-from raktas.ledger.selectors import Account, account_totals, with_balances
+from raktas.ledger.selectors import Account, account_totals, revenue_since, with_balances
 from raktas.orders import services as orders
+from raktas.testing.credit import invoice
 from raktas.testing.factories import ClientFactory
 from raktas.testing.pages import make_order
 from raktas.testing.personas import World
@@ -149,3 +151,23 @@ def test_the_desk_sees_no_account_figures_on_the_rows(world: World, accounts) ->
     page = client_page(world.persona("desk"), ClientFilters())
     assert page.rows, "the desk sees the clients of the orders submitted to it"
     assert all(r.balance is None and r.revenue is None and not r.account for r in page.rows)
+
+
+def test_my_clients_and_client_360_mean_the_same_12_months(world: World) -> None:
+    """One rolling definition (``ledger.selectors.revenue_since``): the current month so
+    far and the eleven before it — the last twelve bars of the Client 360 chart."""
+    day = timezone.localdate()
+    first = revenue_since(day)
+    assert first == months_back(day, 11) and first.day == 1
+    for issued, gross in (
+        (first - dt.timedelta(days=1), "121.00"),  # just outside the window
+        (first, "242.00"),  # its first day
+        (day, "363.00"),  # today
+    ):
+        invoice(world, world.client_a, gross, issued=issued, due=issued)
+    kam = world.persona("kam_a")
+    row = next(
+        r for r in client_page(kam, ClientFilters(q="Ąžuolas")).rows if r.client == world.client_a
+    )
+    chart = monthly_revenue(kam, world.client_a)
+    assert row.revenue == sum((m.revenue for m in chart[-12:]), Decimal(0)) == Decimal("605.00")

@@ -1,6 +1,8 @@
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -102,3 +104,25 @@ def test_immediate_transactions_take_the_write_lock_at_begin(tmp_path):
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
         other.close()
+
+
+def test_every_setting_is_read_by_a_typed_helper_and_listed_in_the_readme() -> None:
+    """Each environment variable settings.py reads goes through ``raktas.core.env`` and
+    has a row in the README's settings table; no module reads a setting with a
+    ``getattr`` default that would hide a missing one."""
+    root = Path(__file__).resolve().parents[3]
+    source = (root / "raktas" / "settings.py").read_text()
+    names = set(re.findall(r'env_[a-z]+\(\s*"([A-Z0-9_]+)"', source))
+    assert len(names) > 30
+    assert "os.environ" not in source.replace("raktas.core.env", "")
+    readme = (root / "README.md").read_text()
+    missing = sorted(n for n in names if f"`{n}`" not in readme)
+    assert not missing, f"settings not in the README's table: {missing}"
+    hidden = [
+        f"{path.relative_to(root)}:{number}"
+        for path in (root / "raktas").rglob("*.py")
+        if "tests" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "getattr(settings," in line
+    ]
+    assert not hidden, f"settings read with a getattr default: {hidden}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from raktas.analytics import insights
+from raktas.analytics import churn, offers, returns, segments
 from raktas.analytics.models import ClientMonth, ClientValue
 from raktas.analytics.selectors import Filters, Period
 from raktas.clients.models import Client
@@ -42,7 +42,7 @@ def test_churn_alerts_name_their_reason_and_stay_in_scope(world):
     value(world.client_a, p_alive=0.2, weeks_since_last=2, gap=14)
     value(world.client_b, p_alive=0.95, weeks_since_last=10, gap=14, npv="500")
     value(world.client_d, p_alive=0.9, weeks_since_last=1, gap=14)
-    everyone = insights.churn_alerts(world.persona("director"), on=TODAY)
+    everyone = churn.churn_alerts(world.persona("director"), on=TODAY)
     by_id = {a.client_id: a for a in everyone}
     assert set(by_id) == {world.client_a.pk, world.client_b.pk}
     assert "P(alive) 20% is below 50%" in by_id[world.client_a.pk].reasons
@@ -50,9 +50,9 @@ def test_churn_alerts_name_their_reason_and_stay_in_scope(world):
         by_id[world.client_b.pk].reasons
     )
     assert everyone[0].client_id == world.client_b.pk  # largest NPV first
-    mine = insights.churn_alerts(world.persona("kam_a"), on=TODAY)
+    mine = churn.churn_alerts(world.persona("kam_a"), on=TODAY)
     assert [a.client_id for a in mine] == [world.client_a.pk]
-    hidden = insights.churn_alerts(world.persona("finance"), on=TODAY)
+    hidden = churn.churn_alerts(world.persona("finance"), on=TODAY)
     assert all(a.npv is None and a.expected_margin is None for a in hidden)
 
 
@@ -87,7 +87,7 @@ def test_next_best_offer_suggests_what_similar_clients_buy_and_flags_credit(worl
         _sale(world, peer, p2, "30")
     _sale(world, world.client_b, p3, "2")
     kam = world.persona("kam_a")
-    offer = insights.next_best_offer(kam, world.client_a)
+    offer = offers.next_best_offer(kam, world.client_a)
     products = [s for s in offer.suggestions if s.kind == "product"]
     assert [s.id for s in products] == [p2.pk, p3.pk]  # p1 is bought already
     top = products[0]
@@ -100,7 +100,7 @@ def test_next_best_offer_suggests_what_similar_clients_buy_and_flags_credit(worl
     world.client_a.save()
     draft = order_create(by=kam, client=world.client_a)
     order_add_line(by=kam, order=draft, product=p1, quantity=Decimal("5"))
-    offer = insights.next_best_offer(kam, world.client_a, order=draft)
+    offer = offers.next_best_offer(kam, world.client_a, order=draft)
     flags = {s.id: s.exceeds_headroom for s in offer.suggestions if s.kind == "product"}
     # headroom 500 − 121 = 379; the draft is 60.50 gross; 726 would pass it, 48.40 not
     assert offer.headroom == Decimal("379.00")
@@ -122,21 +122,21 @@ def test_returns_and_refusal_rates_by_client_kam_and_reason(world):
     )
     period = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 1))
     director = world.persona("director")
-    rows = {r.key: r for r in insights.returns_report(director, period=period)}
+    rows = {r.key: r for r in returns.returns_report(director, period=period)}
     assert rows[world.client_a.pk].return_rate == 0.25
     assert rows[world.client_b.pk].return_rate == 0.0
-    kams = {r.label: r for r in insights.returns_report(director, group_by="kam", period=period)}
+    kams = {r.label: r for r in returns.returns_report(director, group_by="kam", period=period)}
     assert kams["kam_a"].returned == Decimal("25.00")
-    reasons = insights.returns_report(director, group_by="reason", period=period)
+    reasons = returns.returns_report(director, group_by="reason", period=period)
     assert reasons[0].label == "Credit note: Goods returned" and reasons[0].return_rate == 1.0
     with translation.override("lt"):
-        lt = insights.returns_report(director, group_by="reason", period=period)
+        lt = returns.returns_report(director, group_by="reason", period=period)
         assert lt[0].label == "Kreditinė sąskaita: Grąžintos prekės"
-    mine = insights.returns_report(world.persona("kam_b"), period=period)
+    mine = returns.returns_report(world.persona("kam_b"), period=period)
     assert [r.key for r in mine] == [world.client_b.pk]
     with pytest.raises(ValidationFailed):
-        insights.returns_report(world.persona("kam_a"), group_by="nonsense", period=period)
-    by_product = insights.returns_report(director, group_by="product", period=period)
+        returns.returns_report(world.persona("kam_a"), group_by="nonsense", period=period)
+    by_product = returns.returns_report(director, group_by="product", period=period)
     assert by_product[0].returned == Decimal("0.00")  # a note against no invoice names none
 
 
@@ -184,7 +184,7 @@ def test_returns_by_product_are_scoped_to_the_clients_in_view(world):
     now = timezone.localdate()
     period = Period(dt.date(2026, 10, 1), max(now.replace(day=1), dt.date(2026, 10, 1)))
 
-    mine = insights.returns_report(world.persona("kam_a"), group_by="product", period=period)
+    mine = returns.returns_report(world.persona("kam_a"), group_by="product", period=period)
     rows = {r.key: r for r in mine}
     assert set(rows) == {p1.pk, p2.pk}  # client_b's p3 is not in kam_a's view
     # 40.01 spread over 100 + 300 of net: 10.00 and 30.01 (largest remainder)
@@ -193,22 +193,22 @@ def test_returns_by_product_are_scoped_to_the_clients_in_view(world):
     assert rows[p1.pk].invoiced == Decimal("100")  # not client_b's 50
     assert rows[p2.pk].return_rate == pytest.approx(30.01 / 300)
 
-    theirs = {r.key: r for r in insights.returns_report(kam_b, group_by="product", period=period)}
+    theirs = {r.key: r for r in returns.returns_report(kam_b, group_by="product", period=period)}
     assert set(theirs) == {p1.pk, p3.pk}
     assert theirs[p3.pk].refused_orders == 1 and theirs[p3.pk].returned == 0
     assert theirs[p3.pk].refusal_rate == 0.5  # one refused line against one invoiced line
 
     # The director reads the rollup; the per-document path over all clients agrees.
     director = world.persona("director")
-    company = insights.returns_report(director, group_by="product", period=period)
-    narrowed = insights.returns_report(
+    company = returns.returns_report(director, group_by="product", period=period)
+    narrowed = returns.returns_report(
         director,
         group_by="product",
         period=period,
         filters=Filters(segment_id=None, team_id=None, kam_id=world.kam_a.pk),
     )
     assert [r.key for r in narrowed] == [r.key for r in mine]
-    every = insights._product_sums_in_view(Client.objects.all(), period)
+    every = returns._product_sums_in_view(Client.objects.all(), period)
     assert {r.key: (r.invoiced, r.returned, r.invoices, r.refused_orders) for r in company} == {
         pid: (v[0], v[1], v[2], v[3]) for pid, v in every.items()
     }
@@ -236,7 +236,7 @@ def test_a_clients_jump_raises_an_alert_for_its_kam_only(world):
         refused_orders=3,
     )
     kam_a = world.persona("kam_a")
-    alerts = insights.return_rate_alerts(kam_a, on=TODAY)
+    alerts = returns.return_rate_alerts(kam_a, on=TODAY)
     # client_d (the deputy's) refused 3 of 4 but has no history to jump from, and is
     # not kam_a's anyway; client_b's rate is steady.
     assert [(a.client_id, a.metric) for a in alerts] == [
@@ -248,13 +248,13 @@ def test_a_clients_jump_raises_an_alert_for_its_kam_only(world):
         "UAB „Ąžuolas“: return rate 30.0% in 2026-10 against 0.0% over the six months before"
     )
     with translation.override("lt"):
-        lt = insights.return_rate_alerts(kam_a, on=TODAY)
+        lt = returns.return_rate_alerts(kam_a, on=TODAY)
         assert next(a for a in lt if a.client_id == world.client_a.pk).message == (
             "UAB „Ąžuolas“: grąžinimų dalis 2026-10 – 30,0\u00a0%, per šešis ankstesnius mėnesius – 0,0\u00a0%"
         )
-    assert insights.return_rate_alerts(world.persona("kam_b"), on=TODAY) == []
-    assert insights.return_rate_alerts(world.persona("desk"), on=TODAY) == []
-    everyone = insights.return_rate_alerts(world.persona("director"), on=TODAY)
+    assert returns.return_rate_alerts(world.persona("kam_b"), on=TODAY) == []
+    assert returns.return_rate_alerts(world.persona("desk"), on=TODAY) == []
+    everyone = returns.return_rate_alerts(world.persona("director"), on=TODAY)
     assert {a.client_id for a in everyone} == {None, world.client_a.pk}
 
 
@@ -262,11 +262,11 @@ def test_a_clients_jump_raises_an_alert_for_its_kam_only(world):
 def test_churn_risk_alerts_for_the_today_page(world):
     value(world.client_a, p_alive=0.2, weeks_since_last=2, gap=14)
     value(world.client_b, p_alive=0.1, weeks_since_last=2, gap=14)
-    assert [a.client_id for a in insights.churn_risk_alerts(world.persona("kam_a"), on=TODAY)] == [
+    assert [a.client_id for a in churn.churn_risk_alerts(world.persona("kam_a"), on=TODAY)] == [
         world.client_a.pk
     ]
-    assert insights.churn_risk_alerts(world.persona("desk"), on=TODAY) == []
-    assert len(insights.churn_risk_alerts(world.persona("director"), on=TODAY)) == 2
+    assert churn.churn_risk_alerts(world.persona("desk"), on=TODAY) == []
+    assert len(churn.churn_risk_alerts(world.persona("director"), on=TODAY)) == 2
 
 
 @pytest.mark.django_db
@@ -279,11 +279,11 @@ def test_a_jump_in_the_return_rate_raises_an_alert(world):
             invoices=10,
             returned_net=Decimal("200") if month == 10 else Decimal("10"),
         )
-    alerts = insights.rate_jumps(world.persona("kam_a"), on=TODAY)
+    alerts = returns.rate_jumps(world.persona("kam_a"), on=TODAY)
     assert [a.metric for a in alerts] == ["return_rate"]
     assert alerts[0].message.startswith("return rate 20.0% in 2026-10 against 1.0%")
     assert alerts[0].client_id is None  # the whole book
-    assert insights.rate_jumps(world.persona("kam_b"), on=TODAY) == []
+    assert returns.rate_jumps(world.persona("kam_b"), on=TODAY) == []
 
 
 @pytest.mark.django_db
@@ -296,7 +296,7 @@ def test_segment_prospects_compare_with_the_year_before(world):
     _sale(world, world.client_a, world.products[0], "10", day=dt.date(2025, 6, 1))
     _sale(world, other, world.products[0], "10", day=dt.date(2026, 6, 1))
     period = Period(dt.date(2025, 12, 1), dt.date(2026, 11, 1))
-    rows = {r.segment: r for r in insights.segment_prospects(world.persona("kam_a"), period=period)}
+    rows = {r.segment: r for r in segments.segment_prospects(world.persona("kam_a"), period=period)}
     assert rows["HoReCa"].revenue == Decimal("200.00")
     assert rows["HoReCa"].growth == 1.0
     assert rows["HoReCa"].share == pytest.approx(2 / 3)
@@ -306,7 +306,7 @@ def test_segment_prospects_compare_with_the_year_before(world):
 
 def test_segment_proposals_follow_growth_buyers_and_price_realisation():
     with translation.override("en"):
-        say = insights._proposal
+        say = segments._proposal
         assert say(None, None, 3, 0).startswith("New segment")
         assert say(0.2, 0.99, 5, 5).startswith("Growing at list prices")
         assert say(0.2, 0.80, 5, 5).startswith("Growing on discounts")
@@ -316,7 +316,7 @@ def test_segment_proposals_follow_growth_buyers_and_price_realisation():
         assert say(0.0, 0.80, 5, 5).startswith("Flat and discounted")
         assert say(0.05, 0.99, 5, 5).startswith("Stable")
     with translation.override("lt"):
-        assert insights._proposal(-0.2, 0.99, 5, 5).startswith("Traukiasi")
+        assert segments._proposal(-0.2, 0.99, 5, 5).startswith("Traukiasi")
 
 
 def _churn_alerts_straightforward(user, on, threshold=0.5, factor=2.0):
@@ -369,15 +369,15 @@ def test_churn_alerts_filtered_in_the_database_match_the_rule_on_random_data(wor
     for persona in ("director", "kam_a", "deputy", "head", "finance"):
         user = world.persona(persona)
         expected = _churn_alerts_straightforward(user, TODAY)
-        alerts = insights.churn_alerts(user, on=TODAY)
+        alerts = churn.churn_alerts(user, on=TODAY)
         assert [(a.client_id, a.days_since_last) for a in alerts] == [e[:2] for e in expected]
         assert [len(a.reasons) for a in alerts] == [e[2] + e[3] for e in expected]
-        first, count = insights.churn_risk_first(user, 5, on=TODAY)
+        first, count = churn.churn_risk_first(user, 5, on=TODAY)
         assert count == len(expected)
         assert [a.client_id for a in first] == [e[0] for e in expected[:5]]
         owners = dict.fromkeys(Client.objects.values_list("owner_id", flat=True), 0)
         for client_id, *_ in expected:
             owners[Client.objects.get(pk=client_id).owner_id] += 1
-        by_owner = insights.churn_counts_by_owner(user, on=TODAY)
+        by_owner = churn.churn_counts_by_owner(user, on=TODAY)
         assert by_owner == {k: n for k, n in owners.items() if n}
     assert len(_churn_alerts_straightforward(world.persona("director"), TODAY)) > 20

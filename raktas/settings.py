@@ -220,7 +220,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en") or "en"
 LANGUAGES = [("en", "English"), ("lt", "Lietuvių")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each app keeps its own Lithuanian catalogue, raktas/<app>/locale/ (./dev messages).
+LOCALE_PATHS: list[Path] = []
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Vilnius") or "Europe/Vilnius"
 USE_I18N = True
 USE_TZ = True

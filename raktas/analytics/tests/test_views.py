@@ -102,7 +102,7 @@ def test_the_analytics_pages_speak_lithuanian(sold):
     no word left the same in both languages once the data is taken out."""
     from raktas.analytics.services import TierRules, propose_tier
     from raktas.orders.services import order_create
-    from raktas.web.tests.test_i18n import PO, data_tokens, read_po
+    from raktas.web.tests.test_i18n import all_entries, data_tokens
 
     ClientValue.objects.create(
         client=sold.client_a,
@@ -136,7 +136,7 @@ def test_the_analytics_pages_speak_lithuanian(sold):
     ]
     english = {
         str(e["msgid"]).replace("%%", "%")
-        for e in read_po(PO)
+        for e in all_entries()
         if isinstance(e.get("msgstr"), list) and e["msgstr"] and e["msgstr"][0] != e["msgid"]  # type: ignore[index]
     }
     tokens = data_tokens()

@@ -11,7 +11,11 @@ from __future__ import annotations
 import ast
 import gettext as pygettext
 import html
+import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -30,8 +34,8 @@ from raktas.orders.models import Order
 from raktas.org.models import Team, User
 from raktas.testing.pages import Book, browser_for, build_alerts
 
-PO = Path(settings.BASE_DIR) / "locale" / "lt" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+# Each app keeps its own catalogue (raktas/<app>/locale/lt/LC_MESSAGES/django.po).
+CATALOGUES = sorted(Path(settings.BASE_DIR).glob("*/locale/lt/LC_MESSAGES/django.po"))
 
 # Words that are the same in both languages on purpose: the product's name, the
 # language switcher (each language names itself), file formats.
@@ -78,9 +82,13 @@ def read_po(path: Path) -> list[dict[str, object]]:
     return entries
 
 
+def all_entries() -> list[dict[str, object]]:
+    return [entry for po in CATALOGUES for entry in read_po(po)]
+
+
 def test_every_message_has_a_lithuanian_translation() -> None:
-    entries = read_po(PO)
-    assert len(entries) > 200
+    entries = all_entries()
+    assert len(CATALOGUES) >= 10 and len(entries) > 600
     for entry in entries:
         assert "fuzzy" not in str(entry.get("flags", "")), entry["msgid"]
         strs = entry.get("msgstr")
@@ -89,16 +97,42 @@ def test_every_message_has_a_lithuanian_translation() -> None:
             assert len(strs) == 4, f"Lithuanian has four plural forms: {entry['msgid']!r}"
 
 
-def test_the_compiled_catalog_matches_the_po_file() -> None:
-    with MO.open("rb") as fh:
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parts[-5])
+def test_the_compiled_catalog_matches_the_po_file(po: Path) -> None:
+    with po.with_suffix(".mo").open("rb") as fh:
         catalog = pygettext.GNUTranslations(fh)
-    for entry in read_po(PO):
+    for entry in read_po(po):
         msgid = str(entry["msgid"])
         strs = entry["msgstr"]
         assert isinstance(strs, list)
         if "msgctxt" in entry or "msgid_plural" in entry:
             continue
-        assert catalog.gettext(msgid) == strs[0], f"stale .mo for {msgid!r}: run compilemessages"
+        assert catalog.gettext(msgid) == strs[0], f"stale .mo for {msgid!r}: run ./dev messages"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
+def test_every_string_marked_in_the_code_is_in_a_catalogue(tmp_path: Path) -> None:
+    """What makemessages extracts from the code is in the apps' catalogues (Django
+    merges them all): a string marked for translation but never translated would show
+    in English on a Lithuanian page. ``./dev messages APP`` puts it in its app's."""
+    copy = tmp_path / "raktas"
+    shutil.copytree(
+        settings.BASE_DIR, copy, ignore=shutil.ignore_patterns("tests", "migrations", "locale")
+    )
+    (copy / "locale").mkdir()
+    subprocess.run(
+        # -P: the copy (its selectors.py, …) must not shadow the standard library.
+        [sys.executable, "-P", "-m", "django", "makemessages", "-l", "lt", "--no-obsolete"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "raktas.test_settings"},
+    )
+    extracted = read_po(copy / "locale" / "lt" / "LC_MESSAGES" / "django.po")
+    have = {str(e["msgid"]) for e in all_entries()}
+    missing = sorted({str(e["msgid"]) for e in extracted} - have)
+    assert len(extracted) > 600
+    assert not missing, "not in any catalogue (run ./dev messages APP):\n" + "\n".join(missing)
 
 
 # --- the pages in Lithuanian ---------------------------------------------------------------
@@ -229,7 +263,7 @@ def test_lithuanian_pages_show_no_english_text(book: Book) -> None:
     book.draft.lines.all().delete()
     english = {
         str(e["msgid"]).replace("%%", "%")
-        for e in read_po(PO)
+        for e in all_entries()
         if isinstance(e.get("msgstr"), list) and e["msgstr"] and e["msgstr"][0] != e["msgid"]  # type: ignore[index]
     }
     tokens = data_tokens()

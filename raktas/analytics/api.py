@@ -234,12 +234,12 @@ def _segment_report(request: HttpRequest, q: SegmentReportQuery, kind: str) -> H
     )
 
 
-@router.get("/analytics/xlsx", summary="Segment prospects as a proposal workbook")
+@router.get("/analytics/segments.xlsx", summary="Segment prospects as a proposal workbook")
 def segments_xlsx(request: HttpRequest, q: Query[SegmentReportQuery]) -> HttpResponse:
     return _segment_report(request, q, "xlsx")
 
 
-@router.get("/analytics/pdf", summary="Segment prospects as a proposal report (PDF)")
+@router.get("/analytics/segments.pdf", summary="Segment prospects as a proposal report (PDF)")
 def segments_pdf(request: HttpRequest, q: Query[SegmentReportQuery]) -> HttpResponse:
     return _segment_report(request, q, "pdf")
 

@@ -18,9 +18,9 @@ import pytest
 from defusedxml import ElementTree
 from django.test import Client as HttpClient
 from openpyxl import load_workbook
-from raktas.analytics.insights import SegmentRow
 
 from raktas.analytics.reports import segment_workbook
+from raktas.analytics.segments import SegmentRow
 from raktas.analytics.selectors import Period
 from raktas.ledger.services import invoice_create
 from raktas.testing.api import as_persona
